@@ -1,0 +1,72 @@
+"""The import framework behind ``soms import KIND FILE`` and the web upload.
+
+An importer declares its columns, parses each row into a value (collecting per-cell errors), and
+writes the parsed rows in one transaction. All-or-nothing by default: a file with any error writes
+nothing; ``partial`` writes the valid rows.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from soms.core.tabular import Column, Row, RowError, read_rows
+
+IMPORTERS: dict[str, type[Importer]] = {}
+
+
+def register(kind: str):  # type: ignore[no-untyped-def]
+    def wrap(cls: type[Importer]) -> type[Importer]:
+        IMPORTERS[kind] = cls
+        cls.kind = kind
+        return cls
+
+    return wrap
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rows: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    written: bool = False
+
+
+class Importer(ABC):
+    kind: ClassVar[str] = ""
+    columns: ClassVar[list[Column]] = []
+
+    @abstractmethod
+    def parse(self, row: Row) -> Any:
+        """The row's value to write, or None with ``row.errors`` filled."""
+
+    def check_actor(self, actor: Any) -> None:
+        """Refuse (ServiceError) when ``actor`` may not import this kind at all."""
+
+    @abstractmethod
+    def write(self, parsed: list[Any], actor: Any, path: Path) -> ImportResult:
+        """Write every parsed row in one transaction."""
+
+    def run(self, path: Path | str, *, actor: Any, dry_run: bool = False,
+            partial: bool = False) -> ImportResult:
+        path = Path(path)
+        self.check_actor(actor)
+        parsed: list[Any] = []
+        errors: list[RowError] = []
+        rows = 0
+        for row in read_rows(path, self.columns):
+            rows += 1
+            value = self.parse(row)
+            if row.errors:
+                errors.extend(row.errors)
+            else:
+                parsed.append(value)
+        if dry_run or (errors and not partial):
+            return ImportResult(rows=rows, errors=errors)
+        result = self.write(parsed, actor, path)
+        result.rows, result.errors, result.written = rows, errors, True
+        return result

@@ -1,0 +1,67 @@
+"""``soms import KIND FILE``: the exchange files of exchange-format.md."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from django.apps import apps
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from soms.accounts.models import User
+from soms.core.context import acting_from
+from soms.core.errors import ServiceError
+from soms.core.imports import IMPORTERS
+from soms.core.tabular import FileError
+
+
+def load_importers() -> None:
+    """Each app declares its importers in an ``imports`` module."""
+    for config in apps.get_app_configs():
+        if config.name.startswith("soms."):
+            try:
+                importlib.import_module(f"{config.name}.imports")
+            except ModuleNotFoundError as error:
+                if error.name != f"{config.name}.imports":
+                    raise
+
+
+class Command(BaseCommand):
+    help = "Import an exchange file (CSV or XLSX). All-or-nothing unless --partial."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("kind")
+        parser.add_argument("file")
+        parser.add_argument("--dry-run", action="store_true", help="validate, write nothing")
+        parser.add_argument("--partial", action="store_true", help="write the valid rows")
+        parser.add_argument("--user", help="act as this user (checks their permissions)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        load_importers()
+        kind = options["kind"]
+        if kind not in IMPORTERS:
+            raise CommandError(
+                f"Unknown kind {kind!r}; this installation imports: {', '.join(sorted(IMPORTERS))}"
+            )
+        actor = None
+        if options["user"]:
+            actor = User.objects.filter(username=options["user"], is_active=True).first()
+            if actor is None:
+                raise CommandError(f"No active user {options['user']!r}.")
+        try:
+            with acting_from(None, "cli"):
+                result = IMPORTERS[kind]().run(
+                    options["file"], actor=actor or "command line", dry_run=options["dry_run"],
+                    partial=options["partial"],
+                )
+        except (FileError, ServiceError, FileNotFoundError) as error:
+            raise CommandError(str(error)) from None
+        for error in result.errors:
+            self.stderr.write(str(error))
+        summary = (f"{result.rows} rows: {result.created} created, {result.updated} updated, "
+                   f"{result.unchanged} unchanged, {len(result.errors)} errors")
+        if not result.written:
+            summary += " — nothing written" + (" (dry run)" if options["dry_run"] else "")
+        self.stdout.write(summary)
+        if result.errors and not options["partial"]:
+            raise CommandError("The file has errors; nothing was written.")

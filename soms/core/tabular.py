@@ -1,0 +1,221 @@
+"""Reading the exchange files of exchange-format.md: CSV (UTF-8 with or without BOM, or GB18030
+as Excel saves it on Chinese Windows) or XLSX (first sheet); values as officials type them.
+
+The reader yields rows as dictionaries keyed by the English column name, whatever the file's
+header language, with the 1-based row number of the file (the header is row 1). Parsing a value
+returns it or raises :class:`CellError`; importers collect those per row and column.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import IO, Any
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from soms.core.errors import bilingual
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    alias: str
+    required: bool = True
+
+
+class CellError(Exception):
+    def __init__(self, message: str | Promise, params: dict[str, Any] | None = None) -> None:
+        self.message = message
+        self.params = params or {}
+        super().__init__(bilingual(message, self.params))
+
+
+class FileError(Exception):
+    """The file as a whole cannot be read (encoding, headers)."""
+
+    def __init__(self, message: str | Promise, params: dict[str, Any] | None = None) -> None:
+        self.text = bilingual(message, params)
+        super().__init__(self.text)
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str
+    value: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}, {self.column} “{self.value}”: {self.message}"
+
+
+@dataclass
+class Row:
+    number: int
+    values: dict[str, Any]
+    errors: list[RowError] = field(default_factory=list)
+
+
+def decode(raw: bytes) -> str:
+    """UTF-8 (with or without BOM) when the bytes are valid UTF-8, else GB18030; anything
+    that is neither is refused rather than guessed."""
+    if raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8):]
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("gb18030")
+    except UnicodeDecodeError:
+        raise FileError(
+            _("The file is neither UTF-8 nor GB18030 text: save it from Excel as CSV or XLSX.")
+        ) from None
+
+
+def _cells_from_csv(raw: bytes) -> Iterator[list[Any]]:
+    yield from csv.reader(io.StringIO(decode(raw), newline=""))
+
+
+def _cells_from_xlsx(handle: IO[bytes]) -> Iterator[list[Any]]:
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(handle, read_only=True, data_only=True)
+    try:
+        sheet = workbook.worksheets[0]
+        for values in sheet.iter_rows(values_only=True):
+            yield ["" if v is None else v for v in values]
+    finally:
+        workbook.close()
+
+
+def read_rows(path: Path | str, columns: list[Column]) -> Iterator[Row]:
+    """Rows of a CSV or XLSX file, keyed by column name; checks the header first."""
+    path = Path(path)
+    with path.open("rb") as handle:
+        if handle.read(4) == b"PK\x03\x04":
+            handle.seek(0)
+            cells = _cells_from_xlsx(handle)
+            yield from _rows(cells, columns)
+        else:
+            handle.seek(0)
+            yield from _rows(_cells_from_csv(handle.read()), columns)
+
+
+def _rows(cells: Iterator[list[Any]], columns: list[Column]) -> Iterator[Row]:
+    try:
+        header = next(cells)
+    except StopIteration:
+        raise FileError(_("The file is empty.")) from None
+    by_label = {}
+    for column in columns:
+        by_label[column.name.lower()] = column.name
+        by_label[column.alias] = column.name
+    names: list[str | None] = []
+    unknown = []
+    for label in header:
+        text = normalise_text(str(label)).strip()
+        if not text:
+            names.append(None)
+            continue
+        name = by_label.get(text) or by_label.get(text.lower())
+        if name is None:
+            unknown.append(text)
+        names.append(name)
+    if unknown:
+        raise FileError(_("Unknown columns: %(columns)s."), {"columns": ", ".join(unknown)})
+    missing = [c.name for c in columns if c.required and c.name not in names]
+    if missing:
+        raise FileError(_("Required columns are missing: %(columns)s."),
+                        {"columns": ", ".join(missing)})
+    for number, values in enumerate(cells, start=2):
+        if all(v in ("", None) for v in values):
+            continue
+        row = {name: value for name, value in zip(names, values, strict=False) if name}
+        yield Row(number, row)
+
+
+FULLWIDTH = str.maketrans({"，": ",", "．": ".", "－": "-", "／": "/"})
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def normalise_text(value: str) -> str:
+    return unicodedata.normalize("NFKC", value).translate(FULLWIDTH) if value else value
+
+
+def parse_text(value: Any) -> str:
+    text = str(value).strip() if value is not None else ""
+    if CONTROL.search(text):
+        raise CellError(_("The text contains control characters."))
+    return text
+
+
+_DECIMAL = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
+
+
+def parse_decimal(value: Any) -> Decimal:
+    """A plain decimal; thousands separators and full-width digits accepted; a unit (万, 亿)
+    or an ambiguous form refused."""
+    if isinstance(value, bool):
+        raise CellError(_("“%(value)s” is not a number."), {"value": value})
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        # Excel stores numbers as binary floats; repr gives the shortest exact decimal.
+        return Decimal(repr(value))
+    text = normalise_text(str(value or "")).strip()
+    if not text:
+        raise CellError(_("A number is required."))
+    if re.search(r"[万亿千百]", text):
+        raise CellError(_("“%(value)s” has a unit: write the plain number (not 万 or 亿)."),
+                        {"value": text})
+    if not _DECIMAL.match(text):
+        raise CellError(_("“%(value)s” is not a plain decimal number."), {"value": text})
+    try:
+        return Decimal(text.replace(",", ""))
+    except InvalidOperation:
+        raise CellError(_("“%(value)s” is not a plain decimal number."), {"value": text}) from None
+
+
+_DATE_FORMS = (
+    re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})$"),
+    re.compile(r"^(?P<y>\d{4})/(?P<m>\d{1,2})/(?P<d>\d{1,2})$"),
+    re.compile(r"^(?P<y>\d{4})年(?P<m>\d{1,2})月(?P<d>\d{1,2})日$"),
+)
+
+
+def parse_date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = normalise_text(str(value or "")).strip()
+    for form in _DATE_FORMS:
+        match = form.match(text)
+        if match:
+            try:
+                return dt.date(int(match["y"]), int(match["m"]), int(match["d"]))
+            except ValueError:
+                break
+    raise CellError(_("“%(value)s” is not a date (YYYY-MM-DD, YYYY/M/D or YYYY年M月D日)."),
+                    {"value": text})
+
+
+def parse_month(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime | dt.date):
+        return dt.date(value.year, value.month, 1)
+    text = normalise_text(str(value or "")).strip()
+    match = re.match(r"^(\d{4})-(\d{2})$", text)
+    if match and 1 <= int(match[2]) <= 12:
+        return dt.date(int(match[1]), int(match[2]), 1)
+    raise CellError(_("“%(value)s” is not a month (YYYY-MM)."), {"value": text})
