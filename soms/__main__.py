@@ -1,6 +1,6 @@
 """The ``soms`` command: Django's management commands with SOMS's settings.
 
-    soms migrate | soms load_reference | soms demo | soms runserver | soms import rates FILE …
+soms migrate | soms load_reference | soms demo | soms runserver | soms import rates FILE …
 """
 
 from __future__ import annotations

@@ -20,9 +20,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 
 SOMS_ENV = os.environ.get("SOMS_ENV", "development")
 if SOMS_ENV not in ("development", "production"):
-    raise ImproperlyConfigured(
-        f"SOMS_ENV must be 'development' or 'production', not {SOMS_ENV!r}."
-    )
+    raise ImproperlyConfigured(f"SOMS_ENV must be 'development' or 'production', not {SOMS_ENV!r}.")
 PRODUCTION = SOMS_ENV == "production"
 
 
@@ -201,9 +199,7 @@ if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # The facts of shared/reference ship inside the package (a test keeps the copies identical).
-SOMS_REFERENCE_DIR = Path(
-    os.environ.get("SOMS_REFERENCE_DIR", PACKAGE_DIR / "reference" / "data")
-)
+SOMS_REFERENCE_DIR = Path(os.environ.get("SOMS_REFERENCE_DIR", PACKAGE_DIR / "reference" / "data"))
 # Days before a certificate's expiry from which it is shown as expiring.
 SOMS_CERTIFICATE_WARNING_DAYS = int(os.environ.get("SOMS_CERTIFICATE_WARNING_DAYS", "90"))
 

@@ -24,8 +24,14 @@ def make_uscc(n: int | None = None) -> str:
     return body + stdnum_uscc.calc_check_digit(body)
 
 
-def make_user(role: str, *, division: str | None = None, enterprise: Enterprise | None = None,
-              username: str | None = None, **extra: Any) -> User:
+def make_user(
+    role: str,
+    *,
+    division: str | None = None,
+    enterprise: Enterprise | None = None,
+    username: str | None = None,
+    **extra: Any,
+) -> User:
     user = User(
         username=username or f"{role}-{next(_counter)}",
         role=role,
@@ -38,8 +44,9 @@ def make_user(role: str, *, division: str | None = None, enterprise: Enterprise 
     return user
 
 
-def make_enterprise(division: str = "310115", *, status: str = RegistrationStatus.APPROVED,
-                    **fields: Any) -> Enterprise:
+def make_enterprise(
+    division: str = "310115", *, status: str = RegistrationStatus.APPROVED, **fields: Any
+) -> Enterprise:
     n = next(_counter)
     values: dict[str, Any] = {
         "uscc": make_uscc(n),

@@ -58,10 +58,16 @@ class User(AbstractUser):
             models.CheckConstraint(
                 condition=(
                     Q(role__in=[r.value for r in ENTERPRISE_ROLES], division__isnull=True)
-                    | Q(role__in=[r.value for r in DIVISION_ROLES], enterprise__isnull=True,
-                        division__isnull=False)
-                    | Q(role__in=[r.value for r in MINISTRY_ROLES], enterprise__isnull=True,
-                        division__isnull=True)
+                    | Q(
+                        role__in=[r.value for r in DIVISION_ROLES],
+                        enterprise__isnull=True,
+                        division__isnull=False,
+                    )
+                    | Q(
+                        role__in=[r.value for r in MINISTRY_ROLES],
+                        enterprise__isnull=True,
+                        division__isnull=True,
+                    )
                 ),
                 name="user_role_binding",
                 violation_error_message=_(

@@ -116,7 +116,9 @@ class AuditEvent(models.Model):
             "reason": self.reason,
             "prev_hash": self.prev_hash,
         }
-        return json.dumps(content, sort_keys=True, ensure_ascii=False, cls=DjangoJSONEncoder).encode()
+        return json.dumps(
+            content, sort_keys=True, ensure_ascii=False, cls=DjangoJSONEncoder
+        ).encode()
 
     def compute_hash(self) -> str:
         return hashlib.sha256(self.canonical()).hexdigest()

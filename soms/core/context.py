@@ -7,9 +7,9 @@ actor may do something is made by the caller with an explicit ``actor`` argument
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from collections.abc import Iterator
 
 current_ip: ContextVar[str | None] = ContextVar("soms_current_ip", default=None)
 current_channel: ContextVar[str] = ContextVar("soms_current_channel", default="system")

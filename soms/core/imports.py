@@ -51,8 +51,9 @@ class Importer(ABC):
     def write(self, parsed: list[Any], actor: Any, path: Path) -> ImportResult:
         """Write every parsed row in one transaction."""
 
-    def run(self, path: Path | str, *, actor: Any, dry_run: bool = False,
-            partial: bool = False) -> ImportResult:
+    def run(
+        self, path: Path | str, *, actor: Any, dry_run: bool = False, partial: bool = False
+    ) -> ImportResult:
         path = Path(path)
         self.check_actor(actor)
         parsed: list[Any] = []

@@ -70,7 +70,7 @@ def decode(raw: bytes) -> str:
     """UTF-8 (with or without BOM) when the bytes are valid UTF-8, else GB18030; anything
     that is neither is refused rather than guessed."""
     if raw.startswith(codecs.BOM_UTF8):
-        raw = raw[len(codecs.BOM_UTF8):]
+        raw = raw[len(codecs.BOM_UTF8) :]
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -136,8 +136,9 @@ def _rows(cells: Iterator[list[Any]], columns: list[Column]) -> Iterator[Row]:
         raise FileError(_("Unknown columns: %(columns)s."), {"columns": ", ".join(unknown)})
     missing = [c.name for c in columns if c.required and c.name not in names]
     if missing:
-        raise FileError(_("Required columns are missing: %(columns)s."),
-                        {"columns": ", ".join(missing)})
+        raise FileError(
+            _("Required columns are missing: %(columns)s."), {"columns": ", ".join(missing)}
+        )
     for number, values in enumerate(cells, start=2):
         if all(v in ("", None) for v in values):
             continue
@@ -177,8 +178,9 @@ def parse_decimal(value: Any) -> Decimal:
     if not text:
         raise CellError(_("A number is required."))
     if re.search(r"[万亿千百]", text):
-        raise CellError(_("“%(value)s” has a unit: write the plain number (not 万 or 亿)."),
-                        {"value": text})
+        raise CellError(
+            _("“%(value)s” has a unit: write the plain number (not 万 or 亿)."), {"value": text}
+        )
     if not _DECIMAL.match(text):
         raise CellError(_("“%(value)s” is not a plain decimal number."), {"value": text})
     try:
@@ -207,8 +209,9 @@ def parse_date(value: Any) -> dt.date:
                 return dt.date(int(match["y"]), int(match["m"]), int(match["d"]))
             except ValueError:
                 break
-    raise CellError(_("“%(value)s” is not a date (YYYY-MM-DD, YYYY/M/D or YYYY年M月D日)."),
-                    {"value": text})
+    raise CellError(
+        _("“%(value)s” is not a date (YYYY-MM-DD, YYYY/M/D or YYYY年M月D日)."), {"value": text}
+    )
 
 
 def parse_month(value: Any) -> dt.date:

@@ -1,2 +1,6 @@
+from django.urls import path
+
+from soms.core import views
+
 app_name = "core"
-urlpatterns: list = []
+urlpatterns = [path("", views.home, name="home")]

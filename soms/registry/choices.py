@@ -43,6 +43,7 @@ class CertificationKind(models.TextChoices):
 
 
 # Maturity models have levels 1 to 5; the ISO and SOC certificates have none.
-LEVELLED_CERTIFICATIONS = frozenset({CertificationKind.CMM, CertificationKind.CMMI,
-                                     CertificationKind.PCMM})
+LEVELLED_CERTIFICATIONS = frozenset(
+    {CertificationKind.CMM, CertificationKind.CMMI, CertificationKind.PCMM}
+)
 INTERNATIONAL_CERTIFICATIONS = frozenset(CertificationKind) - {CertificationKind.OTHER}

@@ -222,10 +222,15 @@ class Certification(models.Model):
             ),
             models.CheckConstraint(
                 condition=(
-                    Q(kind__in=[k.value for k in LEVELLED_CERTIFICATIONS], level__gte=1,
-                      level__lte=5)
-                    | (~Q(kind__in=[k.value for k in LEVELLED_CERTIFICATIONS])
-                       & Q(level__isnull=True))
+                    Q(
+                        kind__in=[k.value for k in LEVELLED_CERTIFICATIONS],
+                        level__gte=1,
+                        level__lte=5,
+                    )
+                    | (
+                        ~Q(kind__in=[k.value for k in LEVELLED_CERTIFICATIONS])
+                        & Q(level__isnull=True)
+                    )
                 ),
                 name="certification_level_by_kind",
                 violation_error_message=_(

@@ -129,12 +129,15 @@ def clean_profile(data: dict[str, Any], *, partial: bool = False) -> dict[str, A
                 except ValueError:
                     raise ServiceError(
                         _("“%(value)s” is not a date (YYYY-MM-DD)."),
-                        code="invalid_date", field=field, params={"value": value},
+                        code="invalid_date",
+                        field=field,
+                        params={"value": value},
                     ) from None
             if value and value > timezone.localdate():
                 raise ServiceError(
                     _("The date of establishment cannot be in the future."),
-                    code="future_date", field=field,
+                    code="future_date",
+                    field=field,
                 )
         elif field == "contact_email" and value:
             try:
@@ -142,7 +145,9 @@ def clean_profile(data: dict[str, Any], *, partial: bool = False) -> dict[str, A
             except ValidationError:
                 raise ServiceError(
                     _("“%(value)s” is not an e-mail address."),
-                    code="invalid_email", field=field, params={"value": value},
+                    code="invalid_email",
+                    field=field,
+                    params={"value": value},
                 ) from None
         elif value is None:
             value = ""
@@ -156,14 +161,18 @@ def _check_account(account: AccountData) -> None:
     if User.objects.filter(username__iexact=account.username.strip()).exists():
         raise ServiceError(
             _("The user name “%(username)s” is taken."),
-            code="username_taken", field="username", params={"username": account.username},
+            code="username_taken",
+            field="username",
+            params={"username": account.username},
         )
     try:
         validate_password(account.password, User(username=account.username))
     except ValidationError as error:
         raise ServiceError(
             _("The password is too weak: %(reasons)s"),
-            code="weak_password", field="password", params={"reasons": " ".join(error.messages)},
+            code="weak_password",
+            field="password",
+            params={"reasons": " ".join(error.messages)},
         ) from None
 
 
@@ -184,9 +193,7 @@ def _locked(enterprise: Enterprise, expected_version: int | None) -> Enterprise:
 
 def _require(actor: User, enterprise: Enterprise, action: str) -> None:
     if not Enterprise.objects.restrict(actor, action).filter(pk=enterprise.pk).exists():
-        raise NotPermitted(
-            _("You may not do this to this enterprise."), code="not_permitted"
-        )
+        raise NotPermitted(_("You may not do this to this enterprise."), code="not_permitted")
 
 
 # --- registration -------------------------------------------------------------------------------
@@ -204,7 +211,9 @@ def register_enterprise(*, uscc: str, profile: dict[str, Any], account: AccountD
                 "The enterprise with the unified social credit code %(uscc)s is already "
                 "registered; ask its administrator for an account."
             ),
-            code="duplicate_registration", field="uscc", params={"uscc": code},
+            code="duplicate_registration",
+            field="uscc",
+            params={"uscc": code},
         )
     _check_account(account)
     try:
@@ -219,8 +228,12 @@ def register_enterprise(*, uscc: str, profile: dict[str, Any], account: AccountD
             )
             user.set_password(account.password)
             user.save()
-            record("registry.enterprise.registered", actor=user, obj=enterprise,
-                   after=snapshot(enterprise))
+            record(
+                "registry.enterprise.registered",
+                actor=user,
+                obj=enterprise,
+                after=snapshot(enterprise),
+            )
             record("accounts.user.created", actor=user, obj=user, after=snapshot(user))
     except IntegrityError:
         # Two registrations of the same USCC racing: the unique index decided.
@@ -229,65 +242,94 @@ def register_enterprise(*, uscc: str, profile: dict[str, Any], account: AccountD
                 "The enterprise with the unified social credit code %(uscc)s is already "
                 "registered; ask its administrator for an account."
             ),
-            code="duplicate_registration", field="uscc", params={"uscc": code},
+            code="duplicate_registration",
+            field="uscc",
+            params={"uscc": code},
         ) from None
     return enterprise
 
 
 @transaction.atomic
-def approve_registration(*, actor: User, enterprise: Enterprise,
-                         expected_version: int | None = None) -> Enterprise:
+def approve_registration(
+    *,
+    actor: User,
+    enterprise: Enterprise,
+    expected_version: int | None = None,
+    registered_on: dt.date | None = None,
+) -> Enterprise:
+    """Approve a registration; ``registered_on`` (default today) is for migrating history."""
     _require(actor, enterprise, "review")
     current = _locked(enterprise, expected_version)
     if current.status != RegistrationStatus.SUBMITTED:
         raise ServiceError(
             _("Only a registration awaiting review can be approved; this one is “%(status)s”."),
-            code="illegal_transition", params={"status": current.get_status_display()},
+            code="illegal_transition",
+            params={"status": current.get_status_display()},
         )
     before = snapshot(current)
     current.status = RegistrationStatus.APPROVED
-    current.registered_on = timezone.localdate()
+    current.registered_on = registered_on or timezone.localdate()
     current.return_reason = ""
     current.lock_version += 1
     current.save()
-    record("registry.enterprise.approved", actor=actor, obj=current, before=before,
-           after=snapshot(current))
+    record(
+        "registry.enterprise.approved",
+        actor=actor,
+        obj=current,
+        before=before,
+        after=snapshot(current),
+    )
     return current
 
 
 @transaction.atomic
-def return_registration(*, actor: User, enterprise: Enterprise, reason: str,
-                        expected_version: int | None = None) -> Enterprise:
+def return_registration(
+    *, actor: User, enterprise: Enterprise, reason: str, expected_version: int | None = None
+) -> Enterprise:
     _require(actor, enterprise, "review")
     if not (reason or "").strip():
-        raise ServiceError(_("Say why the registration is returned."), code="reason_required",
-                           field="reason")
+        raise ServiceError(
+            _("Say why the registration is returned."), code="reason_required", field="reason"
+        )
     current = _locked(enterprise, expected_version)
     if current.status != RegistrationStatus.SUBMITTED:
         raise ServiceError(
             _("Only a registration awaiting review can be returned; this one is “%(status)s”."),
-            code="illegal_transition", params={"status": current.get_status_display()},
+            code="illegal_transition",
+            params={"status": current.get_status_display()},
         )
     before = snapshot(current)
     current.status = RegistrationStatus.RETURNED
     current.return_reason = reason.strip()
     current.lock_version += 1
     current.save()
-    record("registry.enterprise.returned", actor=actor, obj=current, before=before,
-           after=snapshot(current), reason=current.return_reason)
+    record(
+        "registry.enterprise.returned",
+        actor=actor,
+        obj=current,
+        before=before,
+        after=snapshot(current),
+        reason=current.return_reason,
+    )
     return current
 
 
 @transaction.atomic
-def resubmit_registration(*, actor: User, enterprise: Enterprise, profile: dict[str, Any],
-                          expected_version: int | None = None) -> Enterprise:
+def resubmit_registration(
+    *,
+    actor: User,
+    enterprise: Enterprise,
+    profile: dict[str, Any],
+    expected_version: int | None = None,
+) -> Enterprise:
     """The enterprise corrects a returned registration and submits it again."""
     _require(actor, enterprise, "change")
     current = _locked(enterprise, expected_version)
     if current.status != RegistrationStatus.RETURNED:
         raise ServiceError(
             _("Only a returned registration can be resubmitted; this one is “%(status)s”."),
-            code="illegal_transition", params={"status": current.get_status_display()},
+            code="illegal_transition",
+            params={"status": current.get_status_display()},
         )
     cleaned = clean_profile(profile)
     before = snapshot(current)
@@ -297,36 +339,57 @@ def resubmit_registration(*, actor: User, enterprise: Enterprise, profile: dict[
     current.submitted_at = timezone.now()
     current.lock_version += 1
     current.save()
-    record("registry.enterprise.resubmitted", actor=actor, obj=current, before=before,
-           after=snapshot(current))
+    record(
+        "registry.enterprise.resubmitted",
+        actor=actor,
+        obj=current,
+        before=before,
+        after=snapshot(current),
+    )
     return current
 
 
 @transaction.atomic
-def deregister(*, actor: User, enterprise: Enterprise, on: dt.date, reason: str,
-               expected_version: int | None = None) -> Enterprise:
+def deregister(
+    *,
+    actor: User,
+    enterprise: Enterprise,
+    on: dt.date,
+    reason: str,
+    expected_version: int | None = None,
+) -> Enterprise:
     _require(actor, enterprise, "deregister")
     if not (reason or "").strip():
-        raise ServiceError(_("Say why the enterprise is deregistered."), code="reason_required",
-                           field="reason")
+        raise ServiceError(
+            _("Say why the enterprise is deregistered."), code="reason_required", field="reason"
+        )
     current = _locked(enterprise, expected_version)
     if current.status != RegistrationStatus.APPROVED:
         raise ServiceError(
             _("Only a registered enterprise can be deregistered; this one is “%(status)s”."),
-            code="illegal_transition", params={"status": current.get_status_display()},
+            code="illegal_transition",
+            params={"status": current.get_status_display()},
         )
     if current.registered_on and on < current.registered_on:
         raise ServiceError(
             _("An enterprise cannot be deregistered before it was registered (%(date)s)."),
-            code="date_order", field="on", params={"date": current.registered_on.isoformat()},
+            code="date_order",
+            field="on",
+            params={"date": current.registered_on.isoformat()},
         )
     before = snapshot(current)
     current.status = RegistrationStatus.DEREGISTERED
     current.deregistered_on = on
     current.lock_version += 1
     current.save()
-    record("registry.enterprise.deregistered", actor=actor, obj=current, before=before,
-           after=snapshot(current), reason=reason.strip())
+    record(
+        "registry.enterprise.deregistered",
+        actor=actor,
+        obj=current,
+        before=before,
+        after=snapshot(current),
+        reason=reason.strip(),
+    )
     return current
 
 
@@ -347,7 +410,9 @@ def _proposed_differences(enterprise: Enterprise, cleaned: dict[str, Any]) -> di
 
 
 @transaction.atomic
-def propose_change(*, actor: User, enterprise: Enterprise, profile: dict[str, Any]) -> ProfileChange:
+def propose_change(
+    *, actor: User, enterprise: Enterprise, profile: dict[str, Any]
+) -> ProfileChange:
     """Ask for a change of an approved profile. The approved profile stays in force until the
     district approves the change."""
     _require(actor, enterprise, "change")
@@ -368,32 +433,41 @@ def propose_change(*, actor: User, enterprise: Enterprise, profile: dict[str, An
     change = ProfileChange.objects.create(
         enterprise=current, proposed=differences, submitted_by=actor
     )
-    record("registry.profile_change.submitted", actor=actor, obj=current,
-           before=snapshot(current, list(differences)), after=differences)
+    record(
+        "registry.profile_change.submitted",
+        actor=actor,
+        obj=current,
+        before=snapshot(current, list(differences)),
+        after=differences,
+    )
     return change
 
 
 def _locked_change(change: ProfileChange, expected_version: int | None) -> ProfileChange:
-    current = ProfileChange.objects.select_for_update().select_related("enterprise").get(
-        pk=change.pk
+    current = (
+        ProfileChange.objects.select_for_update().select_related("enterprise").get(pk=change.pk)
     )
     if expected_version is not None and current.lock_version != expected_version:
         raise ConflictError(
-            _("This change request was changed by someone else in the meantime. Reload the "
-              "page to see the current state, then try again."),
+            _(
+                "This change request was changed by someone else in the meantime. Reload the "
+                "page to see the current state, then try again."
+            ),
             code="conflict",
         )
     if current.status != ChangeStatus.SUBMITTED:
         raise ServiceError(
             _("This change request is no longer awaiting review (it is “%(status)s”)."),
-            code="illegal_transition", params={"status": current.get_status_display()},
+            code="illegal_transition",
+            params={"status": current.get_status_display()},
         )
     return current
 
 
 @transaction.atomic
-def approve_change(*, actor: User, change: ProfileChange,
-                   expected_version: int | None = None) -> Enterprise:
+def approve_change(
+    *, actor: User, change: ProfileChange, expected_version: int | None = None
+) -> Enterprise:
     _require(actor, change.enterprise, "review")
     current = _locked_change(change, expected_version)
     enterprise = _locked(current.enterprise, None)
@@ -408,18 +482,25 @@ def approve_change(*, actor: User, change: ProfileChange,
     current.decided_at = timezone.now()
     current.lock_version += 1
     current.save()
-    record("registry.profile_change.approved", actor=actor, obj=enterprise, before=before,
-           after=snapshot(enterprise))
+    record(
+        "registry.profile_change.approved",
+        actor=actor,
+        obj=enterprise,
+        before=before,
+        after=snapshot(enterprise),
+    )
     return enterprise
 
 
 @transaction.atomic
-def return_change(*, actor: User, change: ProfileChange, reason: str,
-                  expected_version: int | None = None) -> ProfileChange:
+def return_change(
+    *, actor: User, change: ProfileChange, reason: str, expected_version: int | None = None
+) -> ProfileChange:
     _require(actor, change.enterprise, "review")
     if not (reason or "").strip():
-        raise ServiceError(_("Say why the change is returned."), code="reason_required",
-                           field="reason")
+        raise ServiceError(
+            _("Say why the change is returned."), code="reason_required", field="reason"
+        )
     current = _locked_change(change, expected_version)
     current.status = ChangeStatus.RETURNED
     current.reason = reason.strip()
@@ -427,9 +508,14 @@ def return_change(*, actor: User, change: ProfileChange, reason: str,
     current.decided_at = timezone.now()
     current.lock_version += 1
     current.save()
-    record("registry.profile_change.returned", actor=actor, obj=current.enterprise,
-           before={"change": current.pk, "status": ChangeStatus.SUBMITTED},
-           after={"change": current.pk, "status": current.status}, reason=current.reason)
+    record(
+        "registry.profile_change.returned",
+        actor=actor,
+        obj=current.enterprise,
+        before={"change": current.pk, "status": ChangeStatus.SUBMITTED},
+        after={"change": current.pk, "status": current.status},
+        reason=current.reason,
+    )
     return current
 
 
@@ -442,9 +528,13 @@ def withdraw_change(*, actor: User, change: ProfileChange) -> ProfileChange:
     current.decided_at = timezone.now()
     current.lock_version += 1
     current.save()
-    record("registry.profile_change.withdrawn", actor=actor, obj=current.enterprise,
-           before={"change": current.pk, "status": ChangeStatus.SUBMITTED},
-           after={"change": current.pk, "status": current.status})
+    record(
+        "registry.profile_change.withdrawn",
+        actor=actor,
+        obj=current.enterprise,
+        before={"change": current.pk, "status": ChangeStatus.SUBMITTED},
+        after={"change": current.pk, "status": current.status},
+    )
     return current
 
 
@@ -456,25 +546,36 @@ def clean_certification(data: dict[str, Any]) -> dict[str, Any]:
     if kind not in CertificationKind.values:
         raise ServiceError(
             _("“%(value)s” is not a certification type (%(allowed)s)."),
-            code="invalid_choice", field="kind",
+            code="invalid_choice",
+            field="kind",
             params={"value": kind, "allowed": ", ".join(CertificationKind.values)},
         )
     level = data.get("level")
     level = int(level) if level not in (None, "") else None
     if kind in LEVELLED_CERTIFICATIONS and (level is None or not 1 <= level <= 5):
-        raise ServiceError(_("CMM, CMMI and PCMM certificates have a level from 1 to 5."),
-                           code="level_required", field="level")
+        raise ServiceError(
+            _("CMM, CMMI and PCMM certificates have a level from 1 to 5."),
+            code="level_required",
+            field="level",
+        )
     if kind not in LEVELLED_CERTIFICATIONS:
         level = None
     if kind == CertificationKind.OTHER and not (data.get("kind_other") or "").strip():
         raise ServiceError(_("Name the certification."), code="required", field="kind_other")
     for field in ("certificate_no", "issuer", "valid_from", "valid_to"):
         if not data.get(field):
-            raise ServiceError(_("“%(field)s” is required."), code="required", field=field,
-                               params={"field": Certification._meta.get_field(field).verbose_name})
+            raise ServiceError(
+                _("“%(field)s” is required."),
+                code="required",
+                field=field,
+                params={"field": Certification._meta.get_field(field).verbose_name},
+            )
     if data["valid_to"] < data["valid_from"]:
-        raise ServiceError(_("A certificate cannot expire before it is valid."),
-                           code="date_order", field="valid_to")
+        raise ServiceError(
+            _("A certificate cannot expire before it is valid."),
+            code="date_order",
+            field="valid_to",
+        )
     return {
         "kind": kind,
         "kind_other": (data.get("kind_other") or "").strip(),
@@ -487,26 +588,34 @@ def clean_certification(data: dict[str, Any]) -> dict[str, Any]:
 
 
 @transaction.atomic
-def add_certification(*, actor: User, enterprise: Enterprise, data: dict[str, Any],
-                      scan: Any = None) -> Certification:
+def add_certification(
+    *, actor: User, enterprise: Enterprise, data: dict[str, Any], scan: Any = None
+) -> Certification:
     _require(actor, enterprise, "change")
     cleaned = clean_certification(data)
-    if enterprise.certifications.filter(kind=cleaned["kind"],
-                                        certificate_no=cleaned["certificate_no"]).exists():
-        raise ServiceError(_("This certificate is already recorded."), code="duplicate",
-                           field="certificate_no")
+    if enterprise.certifications.filter(
+        kind=cleaned["kind"], certificate_no=cleaned["certificate_no"]
+    ).exists():
+        raise ServiceError(
+            _("This certificate is already recorded."), code="duplicate", field="certificate_no"
+        )
     certification = Certification(enterprise=enterprise, **cleaned)
     if scan is not None:
         certification.scan = scan
     certification.save()
-    record("registry.certification.added", actor=actor, obj=certification,
-           after=snapshot(certification))
+    record(
+        "registry.certification.added",
+        actor=actor,
+        obj=certification,
+        after=snapshot(certification),
+    )
     return certification
 
 
 @transaction.atomic
-def update_certification(*, actor: User, certification: Certification,
-                         data: dict[str, Any], scan: Any = None) -> Certification:
+def update_certification(
+    *, actor: User, certification: Certification, data: dict[str, Any], scan: Any = None
+) -> Certification:
     _require(actor, certification.enterprise, "change")
     current = Certification.objects.select_for_update().get(pk=certification.pk)
     before = snapshot(current)
@@ -515,8 +624,13 @@ def update_certification(*, actor: User, certification: Certification,
     if scan is not None:
         current.scan = scan
     current.save()
-    record("registry.certification.changed", actor=actor, obj=current, before=before,
-           after=snapshot(current))
+    record(
+        "registry.certification.changed",
+        actor=actor,
+        obj=current,
+        before=before,
+        after=snapshot(current),
+    )
     return current
 
 
@@ -536,8 +650,13 @@ def add_enterprise_user(*, actor: User, enterprise: Enterprise, account: Account
     """The enterprise's administrator adds a filer."""
     _require(actor, enterprise, "manage_users")
     _check_account(account)
-    user = User(username=account.username.strip(), display_name=account.display_name,
-                email=account.email, role=Role.ENTERPRISE_FILER, enterprise=enterprise)
+    user = User(
+        username=account.username.strip(),
+        display_name=account.display_name,
+        email=account.email,
+        role=Role.ENTERPRISE_FILER,
+        enterprise=enterprise,
+    )
     user.set_password(account.password)
     user.save()
     record("accounts.user.created", actor=actor, obj=user, after=snapshot(user))
@@ -549,8 +668,9 @@ def transfer_administration(*, actor: User, enterprise: Enterprise, to: User) ->
     """Hand the administrator role to another active user of the same enterprise."""
     _require(actor, enterprise, "manage_users")
     if to.enterprise_id != enterprise.pk or not to.is_active or to.pk == actor.pk:
-        raise ServiceError(_("Choose another active user of this enterprise."),
-                           code="invalid_user", field="user")
+        raise ServiceError(
+            _("Choose another active user of this enterprise."), code="invalid_user", field="user"
+        )
     old = User.objects.select_for_update().get(pk=actor.pk)
     new = User.objects.select_for_update().get(pk=to.pk)
     before_old, before_new = snapshot(old), snapshot(new)
@@ -558,10 +678,12 @@ def transfer_administration(*, actor: User, enterprise: Enterprise, to: User) ->
     old.save(update_fields=["role"])  # first, so the one-administrator constraint holds
     new.role = Role.ENTERPRISE_ADMIN
     new.save(update_fields=["role"])
-    record("accounts.user.role_changed", actor=actor, obj=old, before=before_old,
-           after=snapshot(old))
-    record("accounts.user.role_changed", actor=actor, obj=new, before=before_new,
-           after=snapshot(new))
+    record(
+        "accounts.user.role_changed", actor=actor, obj=old, before=before_old, after=snapshot(old)
+    )
+    record(
+        "accounts.user.role_changed", actor=actor, obj=new, before=before_new, after=snapshot(new)
+    )
     return new
 
 
@@ -576,6 +698,11 @@ def set_user_active(*, actor: User, user: User, active: bool) -> User:
     before = snapshot(current)
     current.is_active = active
     current.save(update_fields=["is_active"])
-    record("accounts.user.activated" if active else "accounts.user.deactivated", actor=actor,
-           obj=current, before=before, after=snapshot(current))
+    record(
+        "accounts.user.activated" if active else "accounts.user.deactivated",
+        actor=actor,
+        obj=current,
+        before=before,
+        after=snapshot(current),
+    )
     return current

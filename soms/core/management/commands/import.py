@@ -51,15 +51,19 @@ class Command(BaseCommand):
         try:
             with acting_from(None, "cli"):
                 result = IMPORTERS[kind]().run(
-                    options["file"], actor=actor or "command line", dry_run=options["dry_run"],
+                    options["file"],
+                    actor=actor or "command line",
+                    dry_run=options["dry_run"],
                     partial=options["partial"],
                 )
         except (FileError, ServiceError, FileNotFoundError) as error:
             raise CommandError(str(error)) from None
         for error in result.errors:
             self.stderr.write(str(error))
-        summary = (f"{result.rows} rows: {result.created} created, {result.updated} updated, "
-                   f"{result.unchanged} unchanged, {len(result.errors)} errors")
+        summary = (
+            f"{result.rows} rows: {result.created} created, {result.updated} updated, "
+            f"{result.unchanged} unchanged, {len(result.errors)} errors"
+        )
         if not result.written:
             summary += " — nothing written" + (" (dry run)" if options["dry_run"] else "")
         self.stdout.write(summary)

@@ -6,8 +6,10 @@ from soms.reference.loaders import LOADERS
 
 
 class Command(BaseCommand):
-    help = "Load (or refresh) the reference data: divisions, regions, countries, currencies, " \
-           "country groups, catalogue v1, demonstration cities. Safe to run again."
+    help = (
+        "Load (or refresh) the reference data: divisions, regions, countries, currencies, "
+        "country groups, catalogue v1, demonstration cities. Safe to run again."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("only", nargs="*", choices=[*LOADERS, []], help="datasets to load")
