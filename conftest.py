@@ -3,6 +3,8 @@ the set-up loads it for a real installation."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 
@@ -12,6 +14,26 @@ def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-unty
 
     with django_db_blocker.unblock():
         load_all()
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Transactional tests (live server, concurrency) end with a flush that empties every
+    table, reference data included; whichever test comes next on that database loads it again."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None:
+        yield
+        return
+    transactional = marker.kwargs.get("transaction", False) or (
+        "live_server" in request.fixturenames
+    )
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    from soms.reference.loaders import load_all
+    from soms.reference.models import Division
+
+    if not Division.objects.exists():
+        load_all()
+    yield
 
 
 @pytest.fixture(autouse=True)

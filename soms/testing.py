@@ -13,7 +13,7 @@ from soms.accounts.models import User
 from soms.registry.choices import Ownership, RegistrationStatus
 from soms.registry.models import Enterprise
 
-PASSWORD = "correct horse battery staple"
+PASSWORD = "correct horse battery staple"  # noqa: S105 (test accounts only)
 _counter = itertools.count(1)
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from typing import Any
 
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -48,8 +49,6 @@ class User(AbstractUser):
     display_name = models.CharField(_("name"), max_length=100, blank=True)
     phone = models.CharField(_("telephone"), max_length=40, blank=True)
 
-    objects = UserManager()
-
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
@@ -57,14 +56,14 @@ class User(AbstractUser):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    Q(role__in=[r.value for r in ENTERPRISE_ROLES], division__isnull=True)
+                    Q(role__in=sorted(r.value for r in ENTERPRISE_ROLES), division__isnull=True)
                     | Q(
-                        role__in=[r.value for r in DIVISION_ROLES],
+                        role__in=sorted(r.value for r in DIVISION_ROLES),
                         enterprise__isnull=True,
                         division__isnull=False,
                     )
                     | Q(
-                        role__in=[r.value for r in MINISTRY_ROLES],
+                        role__in=sorted(r.value for r in MINISTRY_ROLES),
                         enterprise__isnull=True,
                         division__isnull=True,
                     )
@@ -155,3 +154,11 @@ class ApiToken(models.Model):
     @property
     def is_valid(self) -> bool:
         return self.user.is_active and (self.expires_at is None or self.expires_at > timezone.now())
+
+
+def acting_user(request: Any) -> User:
+    """The signed-in user of a request, typed for service calls (views are login-protected)."""
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionError("a signed-in user is required")
+    return user

@@ -48,6 +48,9 @@ class AuditChainHead(models.Model):
     class Meta:
         verbose_name = _("audit chain head")
 
+    def __str__(self) -> str:
+        return f"#{self.last_sequence} {self.last_hash[:12]}"
+
 
 class AuditEvent(models.Model):
     """Who did what to which object, when, from where, with the values before and after."""

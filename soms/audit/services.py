@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
+from django.core.validators import validate_ipv46_address
 from django.db import connection, models
 from django.utils import timezone
 
@@ -34,6 +36,19 @@ def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict[str, An
     return _plain(values)
 
 
+def _stored_ip(value: str | None) -> str | None:
+    """The address in the form the database gives back (IPv6 compressed, lower case), so the
+    hash computed here matches the event as it is read again by :func:`verify_chain`."""
+    if not value:
+        return None
+    try:
+        address = AuditEvent._meta.get_field("ip_address").to_python(value)
+        validate_ipv46_address(address)
+    except ValidationError:
+        return None  # not an address the column could hold: record the event without it
+    return address
+
+
 def record(
     action: str,
     *,
@@ -54,7 +69,7 @@ def record(
         occurred_at=timezone.now(),
         actor=actor if is_user else None,
         actor_name=(actor.get_username() if is_user else str(actor or "system"))[:150],
-        ip_address=current_ip.get(),
+        ip_address=_stored_ip(current_ip.get()),
         channel=current_channel.get(),
         action=action,
         content_type=ContentType.objects.get_for_model(obj),

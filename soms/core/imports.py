@@ -44,7 +44,7 @@ class Importer(ABC):
     def parse(self, row: Row) -> Any:
         """The row's value to write, or None with ``row.errors`` filled."""
 
-    def check_actor(self, actor: Any) -> None:
+    def check_actor(self, actor: Any) -> None:  # noqa: B027 (optional hook)
         """Refuse (ServiceError) when ``actor`` may not import this kind at all."""
 
     @abstractmethod

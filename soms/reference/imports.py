@@ -21,7 +21,7 @@ from soms.core.tabular import (
     parse_month,
     parse_text,
 )
-from soms.reference.models import Currency
+from soms.reference.models import Currency, ExchangeRate
 from soms.reference.services import require_reference_editor, save_rates
 
 RATE_COLUMNS = [
@@ -29,6 +29,15 @@ RATE_COLUMNS = [
     Column("currency", "币种"),
     Column("cny_per_unit", "人民币汇率"),
 ]
+
+
+def _fits_rate_field(value: Decimal) -> bool:
+    field = ExchangeRate._meta.get_field("cny_per_unit")
+    exponent = value.normalize().as_tuple().exponent
+    places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    return places <= field.decimal_places and abs(value) < Decimal(10) ** (
+        field.max_digits - field.decimal_places
+    )
 
 
 @register("rates")
@@ -74,6 +83,29 @@ class RatesImporter(Importer):
                     "cny_per_unit",
                     str(values["cny_per_unit"]),
                     str(CellError(_("A rate must be greater than zero."))),
+                )
+            )
+        elif not _fits_rate_field(values["cny_per_unit"]):
+            # Stored as it is or not at all: rounding would be a guess, and a rounded rate
+            # would differ from the file's on every later import of the same file.
+            field = ExchangeRate._meta.get_field("cny_per_unit")
+            row.errors.append(
+                RowError(
+                    row.number,
+                    "cny_per_unit",
+                    str(values["cny_per_unit"]),
+                    str(
+                        CellError(
+                            _(
+                                "A rate has at most %(places)d decimal places and %(digits)d "
+                                "digits before the point."
+                            ),
+                            {
+                                "places": field.decimal_places,
+                                "digits": field.max_digits - field.decimal_places,
+                            },
+                        )
+                    ),
                 )
             )
         key = (values["month"], currency)

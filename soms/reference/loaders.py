@@ -12,7 +12,7 @@ import datetime as dt
 import gettext
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -234,7 +234,7 @@ def load_regions() -> LoadResult:
         region, _ = Region.objects.update_or_create(
             code=code, defaults={"name_zh": zh, "name_en": en, "kind": kind}
         )
-        region.members.set(members[code])
+        region.members.set(Division.objects.filter(code__in=members[code]))
     return _record(
         "regions",
         "shared/reference/regions.csv; country-groups.csv (GBA cities)",
@@ -312,7 +312,7 @@ def load_country_groups() -> LoadResult:
 @transaction.atomic
 def load_catalogue_v1() -> LoadResult:
     path = reference_path("catalogue-v1.csv")
-    version, created = CatalogueVersion.objects.get_or_create(
+    version, _created = CatalogueVersion.objects.get_or_create(
         code="v1",
         defaults={
             "name": "服务外包业务分类 v1",
@@ -369,7 +369,7 @@ def load_demonstration_cities() -> LoadResult:
     )
 
 
-LOADERS = {
+LOADERS: dict[str, Callable[[], LoadResult]] = {
     "divisions": load_divisions,
     "regions": load_regions,
     "countries": load_countries,

@@ -31,15 +31,15 @@ class BilingualNamed(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return self.name
+
     @property
     def name(self) -> str:
         """The name in the active language (Chinese when no English name is known)."""
         if (get_language() or "").startswith("en") and self.name_en:
             return self.name_en
         return self.name_zh
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Dataset(models.Model):
@@ -197,6 +197,9 @@ class CountryGroupMembership(models.Model):
                 violation_error_message=_("A membership cannot end before it starts."),
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.group_id} {self.country_id} {self.valid_from or ''}–{self.valid_to or ''}"
 
 
 class Currency(BilingualNamed):
@@ -357,6 +360,9 @@ class Concordance(models.Model):
                 violation_error_message=_("This correspondence is already recorded."),
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} → {self.target_id}"
 
 
 class CityDesignation(models.Model):

@@ -162,6 +162,17 @@ def save_catalogue_item(
             )
         if parent.code == code:
             raise ServiceError(_("An item cannot be its own parent."), code="cycle", field="parent")
+        # Nor may it move under one of its own descendants: the tree would become a loop.
+        ancestor = parent.parent
+        while ancestor is not None:
+            if ancestor.code == code:
+                raise ServiceError(
+                    _("%(code)s cannot be placed under %(parent)s, which stands below it."),
+                    code="cycle",
+                    field="parent",
+                    params={"code": code, "parent": parent.code},
+                )
+            ancestor = ancestor.parent
     elif code not in CATEGORY_L1:
         raise ServiceError(
             _("Only ITO, BPO and KPO stand at the top of the catalogue; give %(code)s a parent."),
@@ -179,6 +190,16 @@ def save_catalogue_item(
     item.digital = data.get("digital")
     item.ebops_code = (data.get("ebops_code") or "").strip()
     item.save()
+    # A moved item takes its subtree along: keep the descendants' levels in step (drafting a
+    # successor copies items level by level, parents first).
+    stale = [item]
+    while stale:
+        node = stale.pop()
+        for child in node.children.all():
+            if child.level != node.level + 1:
+                child.level = node.level + 1
+                child.save(update_fields=["level"])
+            stale.append(child)
     record(
         "reference.catalogue.item_saved", actor=actor, obj=item, before=before, after=snapshot(item)
     )

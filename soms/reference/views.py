@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from soms.accounts.models import acting_user
 from soms.core.errors import ServiceError
 from soms.core.forms import add_service_error
 from soms.core.tabular import FileError
@@ -103,7 +104,7 @@ def catalogue_draft(request: HttpRequest, code: str) -> HttpResponse:
     if form.is_valid():
         try:
             version = services.draft_catalogue_version(
-                actor=request.user,
+                actor=acting_user(request),
                 predecessor=predecessor,
                 **form.cleaned_data,  # type: ignore[arg-type]
             )
@@ -128,7 +129,7 @@ def catalogue_item(request: HttpRequest, code: str) -> HttpResponse:
     if form.is_valid():
         try:
             services.save_catalogue_item(
-                actor=request.user,
+                actor=acting_user(request),
                 version=version,  # type: ignore[arg-type]
                 code=form.cleaned_data["code"],
                 data=form.cleaned_data,
@@ -148,7 +149,7 @@ def catalogue_item(request: HttpRequest, code: str) -> HttpResponse:
 def catalogue_item_remove(request: HttpRequest, code: str, item: str) -> HttpResponse:
     target = get_object_or_404(CatalogueItem, version__code=code, code=item)
     try:
-        services.remove_catalogue_item(actor=request.user, item=target)  # type: ignore[arg-type]
+        services.remove_catalogue_item(actor=acting_user(request), item=target)
         messages.success(request, _("The item is removed."))
     except ServiceError as error:
         messages.error(request, error.text)
@@ -163,7 +164,7 @@ def catalogue_concordance(request: HttpRequest, code: str) -> HttpResponse:
     if form.is_valid():
         try:
             n = services.set_concordance(
-                actor=request.user,
+                actor=acting_user(request),
                 version=version,  # type: ignore[arg-type]
                 pairs=form.cleaned_pairs(),
             )
@@ -178,7 +179,7 @@ def catalogue_concordance(request: HttpRequest, code: str) -> HttpResponse:
 def catalogue_publish(request: HttpRequest, code: str) -> HttpResponse:
     version = get_object_or_404(CatalogueVersion, code=code)
     try:
-        services.publish_catalogue_version(actor=request.user, version=version)  # type: ignore[arg-type]
+        services.publish_catalogue_version(actor=acting_user(request), version=version)
         messages.success(request, _("Version %(code)s is published.") % {"code": version.code})
     except ServiceError as error:
         messages.error(request, error.text)
@@ -196,7 +197,7 @@ def country_group(request: HttpRequest, code: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.set_group_membership(
-                actor=request.user,
+                actor=acting_user(request),
                 group=group,
                 countries=form.country_codes(),  # type: ignore[arg-type]
                 valid_from=form.cleaned_data["valid_from"],
@@ -225,7 +226,7 @@ def rates(request: HttpRequest) -> HttpResponse:
             path.write_bytes(upload.read())
             try:
                 result = RatesImporter().run(
-                    path, actor=request.user, dry_run=form.cleaned_data["dry_run"]
+                    path, actor=acting_user(request), dry_run=form.cleaned_data["dry_run"]
                 )
             except (ServiceError, FileError) as error:
                 form.add_error("file", str(error))

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
+from soms.accounts.models import acting_user
 from soms.api import OptionalSession
 from soms.registry import services
 from soms.registry.models import Enterprise
@@ -138,7 +139,7 @@ def approve(request: HttpRequest, uscc: str, payload: DecisionIn) -> Enterprise:
     """Approve a registration awaiting review (the district's reviewer)."""
     enterprise = _get(request, uscc, "review")
     return services.approve_registration(
-        actor=request.user,
+        actor=acting_user(request),
         enterprise=enterprise,  # type: ignore[arg-type]
         expected_version=payload.version,
     )
@@ -150,7 +151,7 @@ def return_registration(request: HttpRequest, uscc: str, payload: DecisionIn) ->
     enterprise = _get(request, uscc, "review")
     with transaction.atomic():
         return services.return_registration(
-            actor=request.user,
+            actor=acting_user(request),
             enterprise=enterprise,  # type: ignore[arg-type]
             reason=payload.reason,
             expected_version=payload.version,

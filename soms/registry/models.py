@@ -29,11 +29,16 @@ if TYPE_CHECKING:
 class EnterpriseQuerySet(RestrictedQuerySet):
     def scope(self, user: User, action: str) -> Q | None:
         if user.is_enterprise_user:
-            if user.enterprise_id is None or action == "review":
+            # Its own enterprise only, and only to see it, change it (changes of an approved
+            # profile go through review) and, for its administrator, manage its users; reviewing
+            # and deregistering are the officials'.
+            if user.enterprise_id is None:
                 return None
-            if action == "manage_users" and user.role != Role.ENTERPRISE_ADMIN:
-                return None
-            return Q(pk=user.enterprise_id)
+            if action in ("view", "change") or (
+                action == "manage_users" and user.role == Role.ENTERPRISE_ADMIN
+            ):
+                return Q(pk=user.enterprise_id)
+            return None
         if action == "view":
             return user.division_scope("division")
         if action == "review" and user.role == Role.DISTRICT_REVIEWER:
@@ -223,12 +228,12 @@ class Certification(models.Model):
             models.CheckConstraint(
                 condition=(
                     Q(
-                        kind__in=[k.value for k in LEVELLED_CERTIFICATIONS],
+                        kind__in=sorted(k.value for k in LEVELLED_CERTIFICATIONS),
                         level__gte=1,
                         level__lte=5,
                     )
                     | (
-                        ~Q(kind__in=[k.value for k in LEVELLED_CERTIFICATIONS])
+                        ~Q(kind__in=sorted(k.value for k in LEVELLED_CERTIFICATIONS))
                         & Q(level__isnull=True)
                     )
                 ),

@@ -550,8 +550,8 @@ def clean_certification(data: dict[str, Any]) -> dict[str, Any]:
             field="kind",
             params={"value": kind, "allowed": ", ".join(CertificationKind.values)},
         )
-    level = data.get("level")
-    level = int(level) if level not in (None, "") else None
+    raw_level: Any = data.get("level")
+    level = int(raw_level) if raw_level not in (None, "") else None
     if kind in LEVELLED_CERTIFICATIONS and (level is None or not 1 <= level <= 5):
         raise ServiceError(
             _("CMM, CMMI and PCMM certificates have a level from 1 to 5."),
@@ -568,7 +568,9 @@ def clean_certification(data: dict[str, Any]) -> dict[str, Any]:
                 _("“%(field)s” is required."),
                 code="required",
                 field=field,
-                params={"field": Certification._meta.get_field(field).verbose_name},
+                params={
+                    "field": getattr(Certification._meta.get_field(field), "verbose_name", field)
+                },
             )
     if data["valid_to"] < data["valid_from"]:
         raise ServiceError(

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from soms.accounts.models import User
+from soms.accounts.models import User, acting_user
 from soms.audit.models import AuditEvent
 from soms.core.errors import ServiceError
 from soms.core.forms import add_service_error
@@ -116,7 +116,11 @@ def enterprise_detail(request: HttpRequest, uscc: str) -> HttpResponse:
         change = context["pending_change"]
         current = ProfileForm.initial_from(enterprise)
         context["change_rows"] = [
-            (Enterprise._meta.get_field(field).verbose_name, current.get(field), value)
+            (
+                getattr(Enterprise._meta.get_field(field), "verbose_name", field),
+                current.get(field),
+                value,
+            )
             for field, value in change.proposed.items()
         ]
     return render(request, "registry/enterprise_detail.html", context)
@@ -130,7 +134,7 @@ def approve(request: HttpRequest, uscc: str) -> HttpResponse:
     form.is_valid()
     try:
         services.approve_registration(
-            actor=request.user,
+            actor=acting_user(request),
             enterprise=enterprise,  # type: ignore[arg-type]
             expected_version=form.cleaned_data.get("version"),
         )
@@ -148,7 +152,7 @@ def return_registration(request: HttpRequest, uscc: str) -> HttpResponse:
     form.is_valid()
     try:
         services.return_registration(
-            actor=request.user,
+            actor=acting_user(request),
             enterprise=enterprise,  # type: ignore[arg-type]
             reason=form.cleaned_data.get("reason", ""),
             expected_version=form.cleaned_data.get("version"),
@@ -170,7 +174,7 @@ def edit_profile(request: HttpRequest, uscc: str) -> HttpResponse:
         try:
             if enterprise.status == RegistrationStatus.RETURNED:
                 services.resubmit_registration(
-                    actor=request.user,
+                    actor=acting_user(request),
                     enterprise=enterprise,  # type: ignore[arg-type]
                     profile=profile,
                 )
@@ -178,7 +182,7 @@ def edit_profile(request: HttpRequest, uscc: str) -> HttpResponse:
             else:
                 changed = {f: v for f, v in profile.items() if f in form.changed_data}
                 services.propose_change(
-                    actor=request.user,
+                    actor=acting_user(request),
                     enterprise=enterprise,  # type: ignore[arg-type]
                     profile=changed,
                 )
@@ -213,18 +217,20 @@ def decide_change(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
     version = form.cleaned_data.get("version")
     try:
         if decision == "approve":
-            services.approve_change(actor=request.user, change=change, expected_version=version)  # type: ignore[arg-type]
+            services.approve_change(
+                actor=acting_user(request), change=change, expected_version=version
+            )
             messages.success(request, _("The change is approved and now in force."))
         elif decision == "return":
             services.return_change(
-                actor=request.user,
+                actor=acting_user(request),
                 change=change,  # type: ignore[arg-type]
                 reason=form.cleaned_data.get("reason", ""),
                 expected_version=version,
             )
             messages.success(request, _("The change is returned to the enterprise."))
         else:
-            services.withdraw_change(actor=request.user, change=change)  # type: ignore[arg-type]
+            services.withdraw_change(actor=acting_user(request), change=change)
             messages.success(request, _("The change request is withdrawn."))
     except ServiceError as error:
         _refused(request, error)
@@ -276,14 +282,14 @@ def certification_form(request: HttpRequest, uscc: str, pk: int | None = None) -
         try:
             if certification is None:
                 services.add_certification(
-                    actor=request.user,
+                    actor=acting_user(request),
                     enterprise=enterprise,  # type: ignore[arg-type]
                     data=data,
                     scan=data.get("scan"),
                 )
             else:
                 services.update_certification(
-                    actor=request.user,
+                    actor=acting_user(request),
                     certification=certification,  # type: ignore[arg-type]
                     data=data,
                     scan=data.get("scan"),
@@ -304,7 +310,7 @@ def certification_form(request: HttpRequest, uscc: str, pk: int | None = None) -
 def certification_delete(request: HttpRequest, uscc: str, pk: int) -> HttpResponse:
     enterprise = _enterprise(request, uscc, "change")
     certification: Certification = get_object_or_404(enterprise.certifications, pk=pk)
-    services.remove_certification(actor=request.user, certification=certification)  # type: ignore[arg-type]
+    services.remove_certification(actor=acting_user(request), certification=certification)
     messages.success(request, _("The certification is removed."))
     return redirect("registry:enterprise", uscc=uscc)
 
@@ -317,7 +323,7 @@ def add_user(request: HttpRequest, uscc: str) -> HttpResponse:
         data = form.cleaned_data
         try:
             services.add_enterprise_user(
-                actor=request.user,
+                actor=acting_user(request),
                 enterprise=enterprise,  # type: ignore[arg-type]
                 account=services.AccountData(
                     username=data["username"],
@@ -340,9 +346,13 @@ def user_action(request: HttpRequest, uscc: str, pk: int, action: str) -> HttpRe
     member: User = get_object_or_404(enterprise.users, pk=pk)
     try:
         if action == "make_admin":
-            services.transfer_administration(actor=request.user, enterprise=enterprise, to=member)  # type: ignore[arg-type]
+            services.transfer_administration(
+                actor=acting_user(request), enterprise=enterprise, to=member
+            )
         else:
-            services.set_user_active(actor=request.user, user=member, active=action == "activate")  # type: ignore[arg-type]
+            services.set_user_active(
+                actor=acting_user(request), user=member, active=action == "activate"
+            )
         messages.success(request, _("Done."))
     except ServiceError as error:
         _refused(request, error)
@@ -356,7 +366,7 @@ def deregister(request: HttpRequest, uscc: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.deregister(
-                actor=request.user,
+                actor=acting_user(request),
                 enterprise=enterprise,  # type: ignore[arg-type]
                 on=form.cleaned_data["on"],
                 reason=form.cleaned_data["reason"],

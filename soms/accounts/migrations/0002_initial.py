@@ -44,7 +44,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='user',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('division__isnull', True), ('role__in', ['enterprise_admin', 'enterprise_filer'])), models.Q(('division__isnull', False), ('enterprise__isnull', True), ('role__in', ['district_reviewer', 'city_reviewer', 'city_evaluator', 'province_reviewer'])), models.Q(('division__isnull', True), ('enterprise__isnull', True), ('role__in', ['ministry_admin', 'ministry_statistician'])), _connector='OR'), name='user_role_binding', violation_error_message='An official is bound to one division, an enterprise user to an enterprise, and a ministry user to neither.'),
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('division__isnull', True), ('role__in', ['enterprise_admin', 'enterprise_filer'])), models.Q(('division__isnull', False), ('enterprise__isnull', True), ('role__in', ['city_evaluator', 'city_reviewer', 'district_reviewer', 'province_reviewer'])), models.Q(('division__isnull', True), ('enterprise__isnull', True), ('role__in', ['ministry_admin', 'ministry_statistician'])), _connector='OR'), name='user_role_binding', violation_error_message='An official is bound to one division, an enterprise user to an enterprise, and a ministry user to neither.'),
         ),
         migrations.AddConstraint(
             model_name='user',

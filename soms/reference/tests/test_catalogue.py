@@ -221,6 +221,39 @@ def test_concordance_names_an_unknown_code(editor, v2):
     assert concordance_of(v2) == {(code, code) for code in csv_leaves()}
 
 
+def test_an_item_cannot_move_under_its_own_descendant(editor, v2):
+    with pytest.raises(ServiceError) as refused:
+        save_catalogue_item(actor=editor, version=v2, code="ITO",
+                            data={"parent": "ITO01", "name_zh": "信息技术外包"})
+    assert refused.value.code == "cycle"
+    ito = v2.items.get(code="ITO")
+    assert ito.parent is None
+    assert v2.items.get(code="ITO01").level1_code == "ITO"
+
+
+def test_a_moved_subtree_keeps_its_levels_and_the_next_draft_copies_it(editor, v1, v2):
+    def add(code, parent):
+        save_catalogue_item(actor=editor, version=v2, code=code,
+                            data={"parent": parent, "name_zh": f"新类别{code}"})
+
+    add("ITO11", "ITO")
+    add("ITO13", "ITO")
+    add("ITO12A", "ITO13")
+    add("ITO13", "ITO11")  # ITO13 moves under ITO11, taking ITO12A along
+    levels = dict(v2.items.filter(code__startswith="ITO1").values_list("code", "level"))
+    assert levels == {"ITO10": 2, "ITO11": 2, "ITO13": 3, "ITO12A": 4}
+    assert v2.items.get(code="ITO12A").level1_code == "ITO"
+    set_concordance(actor=editor, version=v2, pairs=identity(v1))
+    v2 = publish_catalogue_version(actor=editor, version=v2)
+
+    v3 = draft_catalogue_version(actor=editor, predecessor=v2, code="v3",
+                                 effective_from=dt.date(2028, 1, 1))
+    tree = {(i.code, i.parent.code if i.parent else None, i.level)
+            for i in v3.items.select_related("parent")}
+    assert {("ITO11", "ITO", 2), ("ITO13", "ITO11", 3), ("ITO12A", "ITO13", 4)} <= tree
+    assert translate_code("ITO01", from_version=v1, to_version=v3) == ["ITO01"]
+
+
 def test_publication_is_refused_while_an_old_leaf_has_no_new_code(editor, v1, v2):
     set_concordance(
         actor=editor, version=v2, pairs=[(s, t) for s, t in identity(v1) if s != "KPO99"]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import zipfile
 from decimal import Decimal
 from io import StringIO
 from pathlib import Path
@@ -87,8 +89,11 @@ def test_xlsx_with_an_excel_date_cell_and_float_rates(tmp_path):
         row[0].number_format = "yyyy-mm"
     path = tmp_path / "rates.xlsx"
     workbook.save(path)
+    # A real Excel date cell: a serial day number (2024-01-01 is 45292) with a date format.
+    sheet_xml = zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml").decode()
+    assert re.search(r'<c r="B2"[^>]*><v>45292</v></c>', sheet_xml)
     check = load_workbook(path).active
-    assert check["B2"].is_date and check["B2"].data_type == "n"  # a real Excel date cell
+    assert check["B2"].is_date
     assert isinstance(check["C2"].value, float)
 
     run(path)
@@ -169,6 +174,27 @@ def test_a_number_with_a_unit_is_refused(tmp_path):
     rows = [("2024-01", "JPY", "12万")]
     message, err = run_refused(write(tmp_path, "rates.csv", csv_text(rows).encode()))
     assert "row 2, cny_per_unit “12万”" in err
+    assert ExchangeRate.objects.count() == 0
+
+
+def test_a_rate_with_eight_decimal_places_is_kept_exactly(tmp_path):
+    rows = [("2024-01", "JPY", "0.04823457"), ("2024-01", "USD", "7.103900000000")]
+    path = write(tmp_path, "rates.csv", csv_text(rows).encode())
+    run(path)
+    assert stored() == {
+        (dt.date(2024, 1, 1), "JPY"): Decimal("0.04823457"),
+        (dt.date(2024, 1, 1), "USD"): Decimal("7.1039"),
+    }
+    out, _err = run(path)
+    assert "0 created, 0 updated, 2 unchanged" in out
+
+
+@pytest.mark.parametrize("value", ["0.0482345678", "1234567890123"])
+def test_a_rate_the_table_cannot_hold_exactly_is_refused_not_rounded(tmp_path, value):
+    rows = [("2024-01", "JPY", value)]
+    _message, err = run_refused(write(tmp_path, "rates.csv", csv_text(rows).encode()))
+    assert f"row 2, cny_per_unit “{value}”" in err
+    assert "at most 8 decimal places" in err
     assert ExchangeRate.objects.count() == 0
 
 

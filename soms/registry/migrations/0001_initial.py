@@ -100,7 +100,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='certification',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind__in', ['PCMM', 'CMM', 'CMMI']), ('level__gte', 1), ('level__lte', 5)), models.Q(models.Q(('kind__in', ['PCMM', 'CMM', 'CMMI']), _negated=True), ('level__isnull', True)), _connector='OR'), name='certification_level_by_kind', violation_error_message='CMM, CMMI and PCMM certificates have a level from 1 to 5; others have none.'),
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind__in', ['CMM', 'CMMI', 'PCMM']), ('level__gte', 1), ('level__lte', 5)), models.Q(models.Q(('kind__in', ['CMM', 'CMMI', 'PCMM']), _negated=True), ('level__isnull', True)), _connector='OR'), name='certification_level_by_kind', violation_error_message='CMM, CMMI and PCMM certificates have a level from 1 to 5; others have none.'),
         ),
         migrations.AddConstraint(
             model_name='certification',

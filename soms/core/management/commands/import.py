@@ -58,8 +58,8 @@ class Command(BaseCommand):
                 )
         except (FileError, ServiceError, FileNotFoundError) as error:
             raise CommandError(str(error)) from None
-        for error in result.errors:
-            self.stderr.write(str(error))
+        for row_error in result.errors:
+            self.stderr.write(str(row_error))
         summary = (
             f"{result.rows} rows: {result.created} created, {result.updated} updated, "
             f"{result.unchanged} unchanged, {len(result.errors)} errors"
