@@ -13,7 +13,9 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI
+from ninja.errors import ValidationError as SchemaError
 from ninja.security import APIKeyCookie, HttpBearer, django_auth
 
 from soms.accounts.models import ApiToken
@@ -62,6 +64,29 @@ api = NinjaAPI(
 @api.exception_handler(ServiceError)
 def service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
     return api.create_response(request, exc.as_dict(), status=exc.status)
+
+
+@api.exception_handler(SchemaError)
+def schema_error(request: HttpRequest, exc: SchemaError) -> HttpResponse:
+    """Input the schema refuses (a missing or mistyped attribute) answers like a refused change:
+    400 with the field and the rule in both languages (and the validator's ``detail``)."""
+    first: dict[str, Any] = dict(exc.errors[0]) if exc.errors else {}
+    location = [str(part) for part in first.get("loc", ())]
+    # ["body", "<parameter>", "field", ...] or ["query", "field"]
+    path = location[2:] if location[:1] == ["body"] else location[1:]
+    field = ".".join(path) or None
+    if first.get("type") == "missing":
+        error = ServiceError(
+            _("“%(field)s” is required."), code="required", field=field, params={"field": field}
+        )
+    else:
+        error = ServiceError(
+            _("“%(field)s” is not valid: %(detail)s"),
+            code="invalid",
+            field=field,
+            params={"field": field, "detail": first.get("msg", "")},
+        )
+    return api.create_response(request, {**error.as_dict(), "detail": exc.errors}, status=400)
 
 
 api.add_router("/enterprises/", "soms.registry.api.router")

@@ -32,7 +32,10 @@ def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict[str, An
             continue
         if field.name in ("password",):
             continue
-        values[field.name] = field.value_from_object(obj)
+        value = field.value_from_object(obj)
+        if isinstance(field, models.FileField):
+            value = value.name or ""  # the stored file's name, not the file
+        values[field.name] = value
     return _plain(values)
 
 

@@ -134,6 +134,11 @@ def _rows(cells: Iterator[list[Any]], columns: list[Column]) -> Iterator[Row]:
         names.append(name)
     if unknown:
         raise FileError(_("Unknown columns: %(columns)s."), {"columns": ", ".join(unknown)})
+    # A column given twice (say 月份 and month) would leave one of its values unread: refused
+    # rather than guessing which one the file means.
+    twice = [c.name for c in columns if names.count(c.name) > 1]
+    if twice:
+        raise FileError(_("Columns given twice: %(columns)s."), {"columns": ", ".join(twice)})
     missing = [c.name for c in columns if c.required and c.name not in names]
     if missing:
         raise FileError(
@@ -147,7 +152,8 @@ def _rows(cells: Iterator[list[Any]], columns: list[Column]) -> Iterator[Row]:
 
 
 FULLWIDTH = str.maketrans({"，": ",", "．": ".", "－": "-", "／": "/"})
-CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# C0 and C1 control characters and DEL; tab and line feed are ordinary in cells.
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def normalise_text(value: str) -> str:

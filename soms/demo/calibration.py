@@ -80,8 +80,9 @@ def _read_annual(path: Path) -> dict[tuple[int, str, str, str], float]:
     return values
 
 
-def _latest(values: dict[tuple[int, str, str, str], float],
-            *keys: tuple[str, str, str]) -> tuple[int, list[float]]:
+def _latest(
+    values: dict[tuple[int, str, str, str], float], *keys: tuple[str, str, str]
+) -> tuple[int, list[float]]:
     """The latest year in which every (scope, measure, unit) of ``keys`` is published."""
     years = sorted({year for year, *_rest in values}, reverse=True)
     for year in years:
@@ -116,7 +117,8 @@ def calibration() -> Calibration:
         college_year=college_year,
         offshore_share=offshore / total,
         offshore_year=offshore_year,
-        category_shares={c: v / category_total for c, v in zip(categories, by_category,
-                                                                strict=True)},
+        category_shares={
+            c: v / category_total for c, v in zip(categories, by_category, strict=True)
+        },
         category_year=category_year,
     )

@@ -18,19 +18,6 @@ from soms.demo.planning import FLAGSHIP_USCC
 # Published in the README: a demo database must never hold real data.
 DEMO_PASSWORD = "soms-demo-2026"  # noqa: S105 (public by design)
 
-# The printed table names roles in Chinese as well, and must do so even where the message
-# catalogue is not compiled (a fresh checkout running ``soms demo`` right after migrating).
-ROLE_NAMES_ZH = {
-    Role.ENTERPRISE_ADMIN: "企业管理员",
-    Role.ENTERPRISE_FILER: "企业填报员",
-    Role.DISTRICT_REVIEWER: "区县审核员",
-    Role.CITY_REVIEWER: "市级审核员",
-    Role.PROVINCE_REVIEWER: "省级审核员",
-    Role.MINISTRY_STATISTICIAN: "商务部统计人员",
-    Role.MINISTRY_ADMIN: "商务部系统管理员",
-    Role.CITY_EVALUATOR: "示范城市评价填报员",
-}
-
 
 @dataclass(frozen=True)
 class Official:
@@ -43,6 +30,7 @@ class Official:
     scope: str
 
 
+# fmt: off
 OFFICIALS = (
     Official("ministry-admin", Role.MINISTRY_ADMIN, None, "商务部系统管理员",
              "Nation 全国"),
@@ -61,6 +49,7 @@ OFFICIALS = (
     Official("evaluator-sz", Role.CITY_EVALUATOR, "320500", "苏州市示范城市评价填报员",
              "Suzhou 320500 苏州市"),
 )
+# fmt: on
 # Every other district with demo enterprises gets a reviewer named after its code, since only
 # a district's own reviewer may approve its registrations.
 DISTRICT_REVIEWER_PREFIX = "district-"
@@ -85,6 +74,11 @@ def logins() -> list[Login]:
     ]
 
 
+def _label(role: Role, language: str) -> str:
+    with override(language):
+        return str(role.label)
+
+
 def _width(text: str) -> int:
     """Columns a terminal gives ``text``: Chinese characters take two."""
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
@@ -95,24 +89,32 @@ def _pad(text: str, width: int) -> str:
 
 
 def login_table() -> str:
-    """The logins as a plain-text table (ASCII rules; Chinese only in its own column)."""
+    """The logins as a plain-text table: ASCII rules, columns aligned for Chinese characters
+    (which a terminal shows two columns wide)."""
     header = ("Username", "Role", "角色", "Scope", "Password")
-    with override("en"):
-        rows = [header] + [
-            (login.username, str(login.role.label), ROLE_NAMES_ZH[login.role], login.scope,
-             DEMO_PASSWORD)
-            for login in logins()
-        ]
+    rows = [header] + [
+        (
+            login.username,
+            _label(login.role, "en"),
+            _label(login.role, "zh-hans"),
+            login.scope,
+            DEMO_PASSWORD,
+        )
+        for login in logins()
+    ]
     widths = [max(_width(row[i]) for row in rows) for i in range(len(header))]
     rule = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
     lines = [rule]
     for number, row in enumerate(rows):
-        lines.append("| " + " | ".join(_pad(cell, w) for cell, w in zip(row, widths,
-                                                                        strict=True)) + " |")
+        lines.append(
+            "| " + " | ".join(_pad(cell, w) for cell, w in zip(row, widths, strict=True)) + " |"
+        )
         if number == 0:
             lines.append(rule)
     lines.append(rule)
-    lines.append(f"Every other district with demo enterprises has a reviewer "
-                 f"'{DISTRICT_REVIEWER_PREFIX}<code>' (e.g. {DISTRICT_REVIEWER_PREFIX}110108), "
-                 f"every demo enterprise an administrator 'e<USCC>'; same password.")
+    lines.append(
+        f"Every other district with demo enterprises has a reviewer "
+        f"'{DISTRICT_REVIEWER_PREFIX}<code>' (e.g. {DISTRICT_REVIEWER_PREFIX}110108), "
+        f"every demo enterprise an administrator 'e<USCC>'; same password."
+    )
     return "\n".join(lines)

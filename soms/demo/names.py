@@ -17,6 +17,7 @@ from stdnum.cn import uscc as stdnum_uscc
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
 # Brand names are two characters with their pinyin, as most Chinese company names are.
+# fmt: off
 BRAND_FIRST = (
     ("云", "Yun"), ("智", "Zhi"), ("数", "Shu"), ("博", "Bo"), ("华", "Hua"), ("汇", "Hui"),
     ("联", "Lian"), ("易", "Yi"), ("信", "Xin"), ("创", "Chuang"), ("恒", "Heng"), ("天", "Tian"),
@@ -30,8 +31,8 @@ BRAND_SECOND = (
     ("航", "hang"), ("图", "tu"), ("擎", "qing"), ("澜", "lan"), ("峰", "feng"), ("源", "yuan"),
     ("拓", "tuo"), ("讯", "xun"), ("盛", "sheng"), ("锐", "rui"), ("弘", "hong"), ("微", "wei"),
 )
-# Invented brands for foreign-invested and Hong Kong, Macao or Taiwan enterprises (no real
-# company's name, so the demo cannot be mistaken for a statement about one).
+# Made-up brands for foreign-invested and Hong Kong, Macao or Taiwan enterprises rather than
+# well-known companies' names, so that the demo is not read as a statement about a real one.
 FOREIGN_BRANDS = (
     ("诺维克", "Norvik"), ("赫尔蒙", "Helmont"), ("卢美拉", "Lumera"), ("奥比达", "Orbida"),
     ("维瑞登", "Veriden"), ("斯卡利", "Skarly"), ("梅里安", "Merian"), ("昆托", "Quintor"),
@@ -43,6 +44,7 @@ HMT_BRANDS = (
     ("德裕", "Tak Yue"), ("建丰", "Kin Fung"), ("致远", "Chih Yuan"), ("龙腾", "Lung Teng"),
     ("嘉晋", "Ka Chun"), ("联丰", "Luen Fung"),
 )
+# fmt: on
 
 # (Chinese, English, weight): mostly IT services, then business and knowledge processes.
 INDUSTRIES = (
@@ -76,6 +78,7 @@ SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
     "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛段雷侯龙史陶黎贺顾毛郝龚邵"
 )
+# fmt: off
 GIVEN_NAMES = (
     "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛",
     "明", "超", "霞", "平", "刚", "婷", "宇", "浩", "鑫", "晨", "欣", "佳", "颖", "昊", "琳",
@@ -88,8 +91,11 @@ ROADS = (
 )
 BUILDINGS = ("", "A座", "B座", "科技大厦", "创新中心", "软件园二期", "国际商务中心")
 MAIL_BOXES = ("contact", "service", "info", "office", "hr", "bd")
-MOBILE_PREFIXES = ("133", "135", "136", "137", "138", "139", "150", "151", "152", "158", "159",
-                   "177", "180", "181", "186", "187", "188", "189", "199")
+MOBILE_PREFIXES = (
+    "133", "135", "136", "137", "138", "139", "150", "151", "152", "158", "159", "177", "180",
+    "181", "186", "187", "188", "189", "199",
+)
+# fmt: on
 
 
 @dataclass(frozen=True)
@@ -116,9 +122,7 @@ def organisation_code(rng: random.Random, *, recent: bool) -> str:
     """A 9-character organisation code: ``MA…`` as issued since the USCC reform of late 2015,
     eight digits before it."""
     if recent:
-        body = "MA" + rng.choice("123456789") + "".join(
-            rng.choice(USCC_ALPHABET) for _ in range(5)
-        )
+        body = "MA" + rng.choice("123456789") + "".join(rng.choice(USCC_ALPHABET) for _ in range(5))
     else:
         body = rng.choice("5677789") + "".join(rng.choice("0123456789") for _ in range(7))
     return body + gb11714_check(body)
@@ -159,7 +163,7 @@ def company_name(rng: random.Random, *, city_zh: str, city_en: str, ownership: s
         zh=f"{city_zh}{brand_zh}{industry_zh}{suffix}",
         en=f"{city_en} {brand_en} {industry_en} Co., Ltd.",
         domain=f"{brand_en.lower()}{rng.choice(('', 'tech', 'soft', 'info', 'data'))}"
-               f"{rng.choice(('.com', '.com.cn', '.cn'))}",
+        f"{rng.choice(('.com', '.com.cn', '.cn'))}",
     )
 
 

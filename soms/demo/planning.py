@@ -48,6 +48,7 @@ class City:
 
 # Ten demonstration cities and four others, in nine provinces; the weights follow roughly the
 # number of registered service-outsourcing enterprises of each city.
+# fmt: off
 CITIES = (
     City("310000", "上海", "Shanghai", "上海市", "021", 40,
          ("310115", "310104", "310112", "310110", "310106")),
@@ -71,6 +72,7 @@ CITIES = (
     City("510700", "绵阳", "Mianyang", "四川省绵阳市", "0816", 10, ("510703", "510704"),
          local_digits=7),
 )
+# fmt: on
 FAVOURED_WEIGHT = 4
 # Still in the division source, but merged into neighbouring districts in 2021.
 ABOLISHED_DIVISIONS = frozenset({"330103", "330104"})
@@ -79,8 +81,12 @@ ABOLISHED_DIVISIONS = frozenset({"330103", "330104"})
 SHOWCASE_DISTRICTS = ("310115", "320508")
 
 OWNERSHIP_WEIGHTS = (
-    (Ownership.PRIVATE, 72), (Ownership.FOREIGN, 11), (Ownership.HMT, 7), (Ownership.STATE, 6),
-    (Ownership.COLLECTIVE, 1), (Ownership.OTHER, 3),
+    (Ownership.PRIVATE, 72),
+    (Ownership.FOREIGN, 11),
+    (Ownership.HMT, 7),
+    (Ownership.STATE, 6),
+    (Ownership.COLLECTIVE, 1),
+    (Ownership.OTHER, 3),
 )
 # Share of enterprises established after the USCC reform of October 2015 (``MA…`` codes).
 RECENT_SHARE = 0.55
@@ -102,6 +108,7 @@ DEREGISTRATION_REASONS = (
 
 # Certification: (kind, probability by size, levels with weights, issuers, number prefix).
 CERTIFICATE_YEARS = 3
+# fmt: off
 CERTIFICATIONS: tuple[tuple[str, Mapping[str, float], tuple[tuple[int, int], ...],
                             tuple[str, ...], str], ...] = (
     (CertificationKind.CMMI, {"large": 0.55, "medium": 0.3, "small": 0.1, "micro": 0.02},
@@ -113,6 +120,7 @@ CERTIFICATIONS: tuple[tuple[str, Mapping[str, float], tuple[tuple[int, int], ...
     (CertificationKind.PCMM, {"large": 0.08, "medium": 0.02, "small": 0.0, "micro": 0.0},
      ((3, 70), (2, 20), (5, 10)), ("CMMI Institute (ISACA)",), "PCMM"),
 )
+# fmt: on
 # Of the certificates recorded, most are current, some expire soon, some have lapsed.
 VALIDITY_WEIGHTS = (("valid", 70), ("expiring", 12), ("expired", 18))
 
@@ -145,8 +153,14 @@ class PlannedCertification:
 
     def data(self) -> dict[str, Any]:
         """The input of :func:`soms.registry.services.add_certification`."""
-        return {"kind": self.kind, "level": self.level, "certificate_no": self.certificate_no,
-                "issuer": self.issuer, "valid_from": self.valid_from, "valid_to": self.valid_to}
+        return {
+            "kind": self.kind,
+            "level": self.level,
+            "certificate_no": self.certificate_no,
+            "issuer": self.issuer,
+            "valid_from": self.valid_from,
+            "valid_to": self.valid_to,
+        }
 
 
 @dataclass(frozen=True)
@@ -177,10 +191,15 @@ class PlannedEnterprise:
     def profile(self) -> dict[str, Any]:
         """The input of :func:`soms.registry.services.register_enterprise`."""
         return {
-            "name": self.name, "name_en": self.name_en, "division": self.division,
-            "ownership": self.ownership, "size": self.size,
-            "established_on": self.established_on, "address": self.address,
-            "contact_name": self.contact_name, "contact_phone": self.contact_phone,
+            "name": self.name,
+            "name_en": self.name_en,
+            "division": self.division,
+            "ownership": self.ownership,
+            "size": self.size,
+            "established_on": self.established_on,
+            "address": self.address,
+            "contact_name": self.contact_name,
+            "contact_phone": self.contact_phone,
             "contact_email": self.contact_email,
         }
 
@@ -195,29 +214,59 @@ FLAGSHIP_NAME_EN = "Shanghai Yunqi Digital Information Technology Co., Ltd."
 
 
 def _flagship(today: dt.date) -> PlannedEnterprise:
-    def certificate(kind: str, level: int | None, number: str, issuer: str,
-                    valid_to: dt.date) -> PlannedCertification:
+    def certificate(
+        kind: str, level: int | None, number: str, issuer: str, valid_to: dt.date
+    ) -> PlannedCertification:
         valid_from = valid_to - dt.timedelta(days=CERTIFICATE_YEARS * 365)
         return PlannedCertification(kind, level, number, issuer, valid_from, valid_to)
 
     return PlannedEnterprise(
-        uscc=FLAGSHIP_USCC, name=FLAGSHIP_NAME, name_en=FLAGSHIP_NAME_EN,
-        division=FLAGSHIP_DIVISION, ownership=str(Ownership.PRIVATE), size=size_of(860),
-        employees=860, established_on=dt.date(2011, 6, 8),
-        address="上海市浦东新区软件园路88号A座12层", contact_name="陈静",
-        contact_phone="021-50801234", contact_email="service@yunqi-digital.com.cn",
-        username="ent-admin", state=DemoState.APPROVED, registered_on=dt.date(2016, 5, 18),
+        uscc=FLAGSHIP_USCC,
+        name=FLAGSHIP_NAME,
+        name_en=FLAGSHIP_NAME_EN,
+        division=FLAGSHIP_DIVISION,
+        ownership=str(Ownership.PRIVATE),
+        size=size_of(860),
+        employees=860,
+        established_on=dt.date(2011, 6, 8),
+        address="上海市浦东新区软件园路88号A座12层",
+        contact_name="陈静",
+        contact_phone="021-50801234",
+        contact_email="service@yunqi-digital.com.cn",
+        username="ent-admin",
+        state=DemoState.APPROVED,
+        registered_on=dt.date(2016, 5, 18),
         certifications=(
             # An old CMMI 3 that lapsed, the CMMI 5 that followed it, and an ISO/IEC 27001
             # about to expire, so the enterprise's own pages show all three states.
-            certificate(CertificationKind.CMMI, 3, "PARS 31877", "CMMI Institute (ISACA)",
-                        today - dt.timedelta(days=900)),
-            certificate(CertificationKind.CMMI, 5, "PARS 52406", "CMMI Institute (ISACA)",
-                        today + dt.timedelta(days=700)),
-            certificate(CertificationKind.ISO27001, None, "ISMS-2023-018342", "中国质量认证中心",
-                        today + dt.timedelta(days=45)),
-            certificate(CertificationKind.ISO20000, None, "ITSMS-2024-004417", "BSI",
-                        today + dt.timedelta(days=400)),
+            certificate(
+                CertificationKind.CMMI,
+                3,
+                "PARS 31877",
+                "CMMI Institute (ISACA)",
+                today - dt.timedelta(days=900),
+            ),
+            certificate(
+                CertificationKind.CMMI,
+                5,
+                "PARS 52406",
+                "CMMI Institute (ISACA)",
+                today + dt.timedelta(days=700),
+            ),
+            certificate(
+                CertificationKind.ISO27001,
+                None,
+                "ISMS-2023-018342",
+                "中国质量认证中心",
+                today + dt.timedelta(days=45),
+            ),
+            certificate(
+                CertificationKind.ISO20000,
+                None,
+                "ITSMS-2024-004417",
+                "BSI",
+                today + dt.timedelta(days=400),
+            ),
         ),
     )
 
@@ -243,7 +292,8 @@ def district_pools() -> dict[str, list[tuple[Division, int]]]:
     for city in CITIES:
         divisions = (
             Division.objects.filter(city_code=city.code, accepts_enterprises=True)
-            .exclude(code__in=ABOLISHED_DIVISIONS).exclude(name_zh__endswith="县")
+            .exclude(code__in=ABOLISHED_DIVISIONS)
+            .exclude(name_zh__endswith="县")
             .order_by("code")
         )
         pool = [(d, FAVOURED_WEIGHT if d.code in city.favoured else 1) for d in divisions]
@@ -268,8 +318,9 @@ def _date_between(start: dt.date, end: dt.date, fraction: float) -> dt.date:
     return start + dt.timedelta(days=int(fraction * (end - start).days))
 
 
-def plan(seed: int = DEFAULT_SEED, count: int = DEFAULT_COUNT,
-         today: dt.date | None = None) -> list[PlannedEnterprise]:
+def plan(
+    seed: int = DEFAULT_SEED, count: int = DEFAULT_COUNT, today: dt.date | None = None
+) -> list[PlannedEnterprise]:
     """The enterprises of the demo for ``seed``: the flagship first, then ``count - 1`` more.
 
     Reads the Division table (to place enterprises in real districts) and the published
@@ -295,39 +346,54 @@ def plan(seed: int = DEFAULT_SEED, count: int = DEFAULT_COUNT,
     district_names = {d.code: d.name_zh for pool in pools.values() for d, _w in pool}
     enterprises = [flagship]
     for (planned, city, recent), state in zip(identities, states, strict=True):
-        enterprises.append(_history(rng, planned, city, recent, state, today,
-                                    district_names[planned.division]))
+        enterprises.append(
+            _history(rng, planned, city, recent, state, today, district_names[planned.division])
+        )
     return enterprises
 
 
-def _identity(rng: random.Random, cal: Calibration, city: City,
-              pool: list[tuple[Division, int]], used_usccs: set[str],
-              used_names: set[str]) -> tuple[PlannedEnterprise, City, bool]:
+def _identity(
+    rng: random.Random,
+    cal: Calibration,
+    city: City,
+    pool: list[tuple[Division, int]],
+    used_usccs: set[str],
+    used_names: set[str],
+) -> tuple[PlannedEnterprise, City, bool]:
     """Who the enterprise is: everything that must not change with the date of the build."""
     division = rng.choices([d for d, _w in pool], weights=[w for _d, w in pool])[0]
-    ownership = rng.choices([o for o, _w in OWNERSHIP_WEIGHTS],
-                            weights=[w for _o, w in OWNERSHIP_WEIGHTS])[0]
+    ownership = rng.choices(
+        [o for o, _w in OWNERSHIP_WEIGHTS], weights=[w for _o, w in OWNERSHIP_WEIGHTS]
+    )[0]
     recent = rng.random() < RECENT_SHARE
     code = names.uscc(division.code, names.organisation_code(rng, recent=recent))
     while code in used_usccs:
         code = names.uscc(division.code, names.organisation_code(rng, recent=recent))
     used_usccs.add(code)
-    company = names.company_name(rng, city_zh=city.name_zh, city_en=city.name_en,
-                                 ownership=ownership)
+    company = names.company_name(
+        rng, city_zh=city.name_zh, city_en=city.name_en, ownership=ownership
+    )
     while company.zh in used_names:
-        company = names.company_name(rng, city_zh=city.name_zh, city_en=city.name_en,
-                                     ownership=ownership)
+        company = names.company_name(
+            rng, city_zh=city.name_zh, city_en=city.name_en, ownership=ownership
+        )
     used_names.add(company.zh)
     employees = cal.draw_employees(rng)
     planned = PlannedEnterprise(
-        uscc=code, name=company.zh, name_en=company.en, division=division.code,
-        ownership=str(ownership), size=size_of(employees), employees=employees,
+        uscc=code,
+        name=company.zh,
+        name_en=company.en,
+        division=division.code,
+        ownership=str(ownership),
+        size=size_of(employees),
+        employees=employees,
         # Replaced by _history once the registration date is known.
         established_on=OLDEST_ESTABLISHMENT,
         address=names.address(rng, city_prefix=city.address_prefix, district=division.name_zh),
         contact_name=names.person_name(rng),
-        contact_phone=names.telephone(rng, area_code=city.area_code,
-                                      local_digits=city.local_digits),
+        contact_phone=names.telephone(
+            rng, area_code=city.area_code, local_digits=city.local_digits
+        ),
         contact_email=names.email(rng, company.domain),
         username=f"e{code}",
     )
@@ -359,8 +425,15 @@ def _states(rng: random.Random, divisions: list[str]) -> list[DemoState]:
     return states
 
 
-def _history(rng: random.Random, planned: PlannedEnterprise, city: City, recent: bool,
-             state: DemoState, today: dt.date, district: str) -> PlannedEnterprise:
+def _history(
+    rng: random.Random,
+    planned: PlannedEnterprise,
+    city: City,
+    recent: bool,
+    state: DemoState,
+    today: dt.date,
+    district: str,
+) -> PlannedEnterprise:
     """The dates and the workflow of one enterprise. Draws the same number of values whatever
     the dates come out as."""
     registration, deregistration, establishment = rng.random(), rng.random(), rng.random()
@@ -403,8 +476,9 @@ def _history(rng: random.Random, planned: PlannedEnterprise, city: City, recent:
     )
 
 
-def _change(rng: random.Random, planned: PlannedEnterprise, city: City,
-            district: str) -> dict[str, str]:
+def _change(
+    rng: random.Random, planned: PlannedEnterprise, city: City, district: str
+) -> dict[str, str]:
     """A plausible request to change the profile: a new contact person, or a move."""
     contact_name = names.person_name(rng)
     while contact_name == planned.contact_name:
@@ -416,16 +490,21 @@ def _change(rng: random.Random, planned: PlannedEnterprise, city: City,
     return {"address": new_address}
 
 
-def _certifications(rng: random.Random, size: str, today: dt.date,
-                    established_on: dt.date) -> tuple[PlannedCertification, ...]:
+def _certifications(
+    rng: random.Random, size: str, today: dt.date, established_on: dt.date
+) -> tuple[PlannedCertification, ...]:
     held: list[PlannedCertification] = []
     for kind, probability, levels, issuers, prefix in CERTIFICATIONS:
         holds = rng.random() < probability[size]
-        level = rng.choices([lv for lv, _w in levels], weights=[w for _lv, w in levels])[0] \
-            if levels else None
+        level = (
+            rng.choices([lv for lv, _w in levels], weights=[w for _lv, w in levels])[0]
+            if levels
+            else None
+        )
         issuer = rng.choice(issuers)
-        validity = rng.choices([v for v, _w in VALIDITY_WEIGHTS],
-                               weights=[w for _v, w in VALIDITY_WEIGHTS])[0]
+        validity = rng.choices(
+            [v for v, _w in VALIDITY_WEIGHTS], weights=[w for _v, w in VALIDITY_WEIGHTS]
+        )[0]
         days, serial = rng.random(), rng.randint(10_000, 999_999)
         if validity == "valid":
             valid_to = today + dt.timedelta(days=91 + int(days * 900))
@@ -437,9 +516,10 @@ def _certifications(rng: random.Random, size: str, today: dt.date,
         # A certificate older than the company would give the demo away.
         if not holds or valid_from < established_on:
             continue
-        number = (f"{prefix} {serial % 100_000:05d}" if kind in (CertificationKind.CMMI,
-                                                                   CertificationKind.PCMM)
-                  else f"{prefix}-{valid_from.year}-{serial:06d}")
-        held.append(PlannedCertification(str(kind), level, number, issuer, valid_from,
-                                         valid_to))
+        number = (
+            f"{prefix} {serial % 100_000:05d}"
+            if kind in (CertificationKind.CMMI, CertificationKind.PCMM)
+            else f"{prefix}-{valid_from.year}-{serial:06d}"
+        )
+        held.append(PlannedCertification(str(kind), level, number, issuer, valid_from, valid_to))
     return tuple(held)

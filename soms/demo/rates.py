@@ -63,9 +63,11 @@ def demo_rates(seed: int, until: dt.date) -> list[tuple[dt.date, str, Decimal]]:
     for index, month in enumerate(months(until)):
         values: dict[str, float] = {}
         for code, wander in CURRENCIES.items():
-            value = (wander.base
-                     + wander.swing * math.sin(2 * math.pi * index / SWING_MONTHS + phases[code])
-                     + rng.gauss(0, wander.noise))
+            value = (
+                wander.base
+                + wander.swing * math.sin(2 * math.pi * index / SWING_MONTHS + phases[code])
+                + rng.gauss(0, wander.noise)
+            )
             values[code] = min(wander.high, max(wander.low, value))
             rates.append((month, code, round(Decimal(values[code]), wander.places)))
         hkd = values["USD"] / rng.uniform(*HKD_PEG)

@@ -76,10 +76,11 @@ _PRECOMPUTED: dict[str, str] = {}
 class PrecomputedHasher(BasePasswordHasher):
     """Hands out a hash computed once, for the demo password only.
 
-    Argon2 takes about a tenth of a second per hash by design; the demo's three hundred
-    accounts all have the published demo password, so one real Argon2 hash (with one salt) is
-    computed and stored for all of them. The stored value is an ordinary hash of the configured
-    hasher and verifies as usual; any other password is hashed normally.
+    Argon2 takes about a tenth of a second per hash by design, which for the demo's four
+    hundred accounts would be most of a minute. They all have the published demo password, so
+    one real hash (with one salt) is computed and stored for all of them. The stored value is
+    an ordinary hash of the configured hasher and verifies as usual; any other password is
+    hashed normally.
     """
 
     algorithm = "soms-demo-precomputed"
@@ -101,6 +102,8 @@ class PrecomputedHasher(BasePasswordHasher):
 
 @contextmanager
 def one_hash_for(password: str) -> Iterator[None]:
+    """While active, every account given ``password`` gets one precomputed hash. It swaps the
+    hasher setting, which suits a command or a test, not a threaded web server."""
     _PRECOMPUTED[password] = make_password(password)
     try:
         with override_settings(
@@ -115,13 +118,19 @@ def one_hash_for(password: str) -> Iterator[None]:
 
 
 @transaction.atomic
-def create_official(*, username: str, role: Role, division: str | None, display_name: str,
-                    superuser: bool = False) -> User:
+def create_official(
+    *, username: str, role: Role, division: str | None, display_name: str, superuser: bool = False
+) -> User:
     """A government account with its audit event (accounts have no service function for
     officials yet; this does what it will do)."""
     user = User.objects.create_user(
-        username, password=DEMO_PASSWORD, role=role, division_id=division,
-        display_name=display_name, is_staff=superuser, is_superuser=superuser,
+        username,
+        password=DEMO_PASSWORD,
+        role=role,
+        division_id=division,
+        display_name=display_name,
+        is_staff=superuser,
+        is_superuser=superuser,
     )
     record("accounts.user.created", actor=ACTOR, obj=user, after=snapshot(user))
     return user
@@ -132,7 +141,9 @@ def _reviewers(enterprises: list[PlannedEnterprise]) -> dict[str, User]:
     reviewers: dict[str, User] = {}
     for official in OFFICIALS:
         user = create_official(
-            username=official.username, role=official.role, division=official.division,
+            username=official.username,
+            role=official.role,
+            division=official.division,
             display_name=official.display_name,
             superuser=official.role == Role.MINISTRY_ADMIN,
         )
@@ -142,8 +153,10 @@ def _reviewers(enterprises: list[PlannedEnterprise]) -> dict[str, User]:
     district_names = dict(Division.objects.filter(code__in=codes).values_list("code", "name_zh"))
     for code in codes:
         reviewers[code] = create_official(
-            username=f"{DISTRICT_REVIEWER_PREFIX}{code}", role=Role.DISTRICT_REVIEWER,
-            division=code, display_name=f"{district_names[code]}商务主管部门审核员",
+            username=f"{DISTRICT_REVIEWER_PREFIX}{code}",
+            role=Role.DISTRICT_REVIEWER,
+            division=code,
+            display_name=f"{district_names[code]}商务主管部门审核员",
         )
     return reviewers
 
@@ -155,9 +168,12 @@ def _write_enterprise(planned: PlannedEnterprise, reviewer: User) -> Enterprise:
     enterprise = services.register_enterprise(
         uscc=planned.uscc,
         profile=planned.profile(),
-        account=services.AccountData(planned.username, DEMO_PASSWORD,
-                                     display_name=planned.contact_name,
-                                     email=planned.contact_email),
+        account=services.AccountData(
+            planned.username,
+            DEMO_PASSWORD,
+            display_name=planned.contact_name,
+            email=planned.contact_email,
+        ),
     )
     admin = User.objects.get(username=planned.username)
     for certification in planned.certifications:
@@ -165,21 +181,27 @@ def _write_enterprise(planned: PlannedEnterprise, reviewer: User) -> Enterprise:
     if planned.state == DemoState.SUBMITTED:
         return enterprise
     if planned.state == DemoState.RETURNED:
-        return services.return_registration(actor=reviewer, enterprise=enterprise,
-                                            reason=planned.return_reason)
-    enterprise = services.approve_registration(actor=reviewer, enterprise=enterprise,
-                                               registered_on=planned.registered_on)
+        return services.return_registration(
+            actor=reviewer, enterprise=enterprise, reason=planned.return_reason
+        )
+    enterprise = services.approve_registration(
+        actor=reviewer, enterprise=enterprise, registered_on=planned.registered_on
+    )
     if planned.state == DemoState.CHANGE_PENDING:
         services.propose_change(actor=admin, enterprise=enterprise, profile=dict(planned.change))
     elif planned.state == DemoState.DEREGISTERED and planned.deregistered_on:
-        enterprise = services.deregister(actor=reviewer, enterprise=enterprise,
-                                         on=planned.deregistered_on,
-                                         reason=planned.deregistration_reason)
+        enterprise = services.deregister(
+            actor=reviewer,
+            enterprise=enterprise,
+            on=planned.deregistered_on,
+            reason=planned.deregistration_reason,
+        )
     return enterprise
 
 
-def build(*, seed: int = DEFAULT_SEED, count: int = DEFAULT_COUNT,
-          today: dt.date | None = None) -> BuildReport:
+def build(
+    *, seed: int = DEFAULT_SEED, count: int = DEFAULT_COUNT, today: dt.date | None = None
+) -> BuildReport:
     """Build the demo in one transaction, unless it exists already."""
     if demo_exists():
         return BuildReport(created=False, seed=seed)
@@ -192,9 +214,14 @@ def build(*, seed: int = DEFAULT_SEED, count: int = DEFAULT_COUNT,
             _write_enterprise(planned, reviewers[planned.division])
         flagship = Enterprise.objects.get(uscc=FLAGSHIP_USCC)
         services.add_enterprise_user(
-            actor=User.objects.get(username=ENTERPRISE_ADMIN), enterprise=flagship,
-            account=services.AccountData(ENTERPRISE_FILER, DEMO_PASSWORD, display_name="周晓东",
-                                         email="filing@yunqi-digital.com.cn"),
+            actor=User.objects.get(username=ENTERPRISE_ADMIN),
+            enterprise=flagship,
+            account=services.AccountData(
+                ENTERPRISE_FILER,
+                DEMO_PASSWORD,
+                display_name="周晓东",
+                email="filing@yunqi-digital.com.cn",
+            ),
         )
         rates = write_rates(seed, today)
         return BuildReport(

@@ -17,6 +17,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from soms.reference.choices import (
+    MUNICIPALITIES,
     CatalogueStatus,
     DesignationKind,
     DivisionLevel,
@@ -102,6 +103,8 @@ class Division(BilingualNamed):
     @property
     def is_city_unit(self) -> bool:
         """Whether this division is a 'city' in the statistics (a city reviewer's unit)."""
+        if self.level == DivisionLevel.PROVINCE:
+            return self.code in MUNICIPALITIES
         return self.code == self.city_code
 
     @property

@@ -108,15 +108,12 @@ def list_enterprises(
     if status:
         queryset = queryset.filter(status=status)
     if division:
-        queryset = queryset.filter(division_id__startswith=division.rstrip("0"))
+        queryset = queryset.in_division(division)
     return queryset.order_by("uscc")
 
 
-@router.get("/{uscc}", response=EnterpriseDetailOut)
-def get_enterprise(request: HttpRequest, uscc: str) -> Enterprise:
-    return _get(request, uscc, "view")
-
-
+# Before "/{uscc}": URL patterns match in order, and "registrations" would otherwise be taken
+# for a USCC (whose pattern answers only GET: 405).
 @router.post("/registrations", response={201: EnterpriseOut}, auth=OptionalSession())
 def register(request: HttpRequest, payload: RegistrationIn) -> tuple[int, Enterprise]:
     """Self-registration of an enterprise and its administrator account (no sign-in needed)."""
@@ -132,6 +129,11 @@ def register(request: HttpRequest, payload: RegistrationIn) -> tuple[int, Enterp
         ),
     )
     return 201, enterprise
+
+
+@router.get("/{uscc}", response=EnterpriseDetailOut)
+def get_enterprise(request: HttpRequest, uscc: str) -> Enterprise:
+    return _get(request, uscc, "view")
 
 
 @router.post("/{uscc}/approve", response=EnterpriseOut)

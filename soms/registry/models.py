@@ -48,6 +48,14 @@ class EnterpriseQuerySet(RestrictedQuerySet):
             return user.division_scope("division")
         return None
 
+    def in_division(self, code: str) -> EnterpriseQuerySet:
+        """Enterprises registered in division ``code`` or below it: a province, a statistics
+        city (municipalities and ``xx90xx`` counties included) or a county."""
+        code = code.strip()
+        return self.filter(
+            Q(division_id=code) | Q(division__city_code=code) | Q(division__province_code=code)
+        )
+
     def registered_on(self, day: dt.date) -> EnterpriseQuerySet:
         """Enterprises whose registration is approved and not deregistered on ``day``."""
         return self.filter(registered_on__lte=day).exclude(deregistered_on__lte=day)

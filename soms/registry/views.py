@@ -82,7 +82,7 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
         if status := form.cleaned_data.get("status"):
             enterprises = enterprises.filter(status=status)
         if division := form.cleaned_data.get("division"):
-            enterprises = enterprises.filter(division_id__startswith=division.rstrip("0"))
+            enterprises = enterprises.in_division(division)
     page = Paginator(enterprises.order_by("division_id", "name"), 50).get_page(
         request.GET.get("page")
     )

@@ -29,10 +29,17 @@ def _events(n: int, actor="test", year: int = 2024) -> list[AuditEvent]:
     events = []
     with transaction.atomic():
         for i in range(n):
-            rate = ExchangeRate.objects.create(month=dt.date(year, i + 1, 1), currency=usd,
-                                               cny_per_unit=Decimal("7.1") + i)
-            events.append(record("test.rate.saved", actor=actor, obj=rate,
-                                 after=snapshot(rate, ["month", "currency", "cny_per_unit"])))
+            rate = ExchangeRate.objects.create(
+                month=dt.date(year, i + 1, 1), currency=usd, cny_per_unit=Decimal("7.1") + i
+            )
+            events.append(
+                record(
+                    "test.rate.saved",
+                    actor=actor,
+                    obj=rate,
+                    after=snapshot(rate, ["month", "currency", "cny_per_unit"]),
+                )
+            )
     return events
 
 
@@ -41,8 +48,9 @@ def _trigger_present() -> bool:
         if connection.vendor == "postgresql":
             cursor.execute("SELECT count(*) FROM pg_trigger WHERE tgname = %s", [TRIGGER])
         else:
-            cursor.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
-                           "AND name = %s", [TRIGGER])
+            cursor.execute(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name = %s", [TRIGGER]
+            )
         return cursor.fetchone()[0] == 1
 
 
@@ -67,16 +75,20 @@ def trigger_dropped() -> Iterator[None]:
         raise _Undo
 
 
+# What an intruder with raw database access would run: rewrite an event's ``after`` (and,
+# when given, its hash). PostgreSQL stores ``after`` as jsonb.
+RAW_UPDATE = {
+    "postgresql": 'UPDATE audit_auditevent SET "after" = CAST(%s AS jsonb), '
+    "hash = COALESCE(%s, hash) WHERE sequence = %s",
+    "sqlite": 'UPDATE audit_auditevent SET "after" = %s, hash = COALESCE(%s, hash) '
+    "WHERE sequence = %s",
+}
+
+
 def _raw_set_after(sequence: int, after: dict, digest: str | None = None) -> None:
     value = json.dumps(after, cls=DjangoJSONEncoder)
-    cast = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
     with connection.cursor() as cursor:
-        if digest is None:
-            cursor.execute(f'UPDATE audit_auditevent SET "after" = {cast} WHERE sequence = %s',
-                           [value, sequence])
-        else:
-            cursor.execute(f'UPDATE audit_auditevent SET "after" = {cast}, hash = %s '
-                           "WHERE sequence = %s", [value, digest, sequence])
+        cursor.execute(RAW_UPDATE[connection.vendor], [value, digest, sequence])
 
 
 # --- writing ------------------------------------------------------------------------------------
@@ -92,8 +104,9 @@ def test_record_outside_a_transaction_is_refused():
 def test_an_event_is_written_with_its_change_or_not_at_all():
     usd = Currency.objects.get(code="USD")
     with contextlib.suppress(_Undo), transaction.atomic():
-        rate = ExchangeRate.objects.create(month=dt.date(2024, 1, 1), currency=usd,
-                                           cny_per_unit=Decimal("7.1"))
+        rate = ExchangeRate.objects.create(
+            month=dt.date(2024, 1, 1), currency=usd, cny_per_unit=Decimal("7.1")
+        )
         record("test.rate.saved", actor="test", obj=rate)
         raise _Undo
     assert not ExchangeRate.objects.exists()
@@ -211,8 +224,9 @@ def test_verification_finds_an_altered_event_and_the_trigger_comes_back():
     events = _events(4)
     target = events[1].sequence
     with trigger_dropped():
-        _raw_set_after(target, {"month": "2024-02-01", "currency": "USD",
-                                "cny_per_unit": "1.00000000"})
+        _raw_set_after(
+            target, {"month": "2024-02-01", "currency": "USD", "cny_per_unit": "1.00000000"}
+        )
         report = verify_chain()
         assert not report.ok
         assert report.first_broken == target
@@ -280,8 +294,9 @@ def test_a_snapshot_leaves_out_the_password():
 
 @pytest.mark.django_db
 def test_a_snapshot_of_named_fields():
-    rate = ExchangeRate.objects.create(month=dt.date(2024, 1, 1), currency_id="USD",
-                                       cny_per_unit=Decimal("7.1039"))
+    rate = ExchangeRate.objects.create(
+        month=dt.date(2024, 1, 1), currency_id="USD", cny_per_unit=Decimal("7.1039")
+    )
     values = snapshot(rate, ["month", "currency", "cny_per_unit"])
     assert set(values) == {"month", "currency", "cny_per_unit"}
     assert values["month"] == "2024-01-01"

@@ -147,7 +147,13 @@ def test_text_is_trimmed():
     assert parse_text("  上海某某信息技术有限公司 ") == "上海某某信息技术有限公司"
 
 
-@pytest.mark.parametrize("value", ["abc\x00def", "a\x07b", "line\x1bescape", "x\x7fy"])
+def test_tabs_line_feeds_and_accents_are_ordinary_text():
+    assert parse_text("Société Générale\n上海分行\t1号") == "Société Générale\n上海分行\t1号"
+
+
+@pytest.mark.parametrize(
+    "value", ["abc\x00def", "a\x07b", "line\x1bescape", "x\x7fy", "C1\x9bcontrol", "a\rb"]
+)
 def test_control_characters_are_refused(value):
     with pytest.raises(CellError, match="control characters"):
         parse_text(value)
@@ -177,6 +183,13 @@ def test_unknown_columns_are_named(tmp_path):
     with pytest.raises(FileError) as refused:
         list(read_rows(path, COLUMNS))
     assert "rate, 来源" in str(refused.value)
+
+
+def test_a_column_given_twice_is_refused(tmp_path):
+    path = _csv(tmp_path, "month,currency,月份\r\n2024-01,USD,2024-02\r\n")
+    with pytest.raises(FileError) as refused:
+        list(read_rows(path, COLUMNS))
+    assert "twice: month" in str(refused.value)
 
 
 def test_missing_required_columns_are_named(tmp_path):

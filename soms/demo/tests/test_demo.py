@@ -42,8 +42,8 @@ SMALL = 30
 
 
 def _enterprise_rows() -> list[tuple[str, str, str, str]]:
-    return list(Enterprise.objects.order_by("uscc").values_list("uscc", "name", "division_id",
-                                                                "status"))
+    # Sorted here, not by the database, whose collation may differ from Python's.
+    return sorted(Enterprise.objects.values_list("uscc", "name", "division_id", "status"))
 
 
 @pytest.mark.django_db
@@ -58,15 +58,21 @@ def test_the_default_demo_is_the_planned_dataset_spread_over_the_country() -> No
     )
     enterprises = list(Enterprise.objects.select_related("division"))
     assert len({e.division.province_code for e in enterprises}) >= 6
-    demonstration = set(CityDesignation.objects.filter(kind=DesignationKind.DEMONSTRATION)
-                        .values_list("division_id", flat=True))
+    demonstration = set(
+        CityDesignation.objects.filter(kind=DesignationKind.DEMONSTRATION).values_list(
+            "division_id", flat=True
+        )
+    )
     assert len({e.division.city_code for e in enterprises} & demonstration) >= 4
     for enterprise in enterprises:
         assert stdnum_uscc.is_valid(enterprise.uscc), enterprise.uscc
         assert enterprise.uscc[2:8] == enterprise.division_id
         assert enterprise.division.accepts_enterprises
     assert set(Counter(e.status for e in enterprises)) == {
-        "approved", "submitted", "returned", "deregistered"
+        "approved",
+        "submitted",
+        "returned",
+        "deregistered",
     }
     assert ProfileChange.objects.filter(status="submitted").exists()
     assert all(e.return_reason for e in enterprises if e.status == "returned")
@@ -105,16 +111,18 @@ def test_every_role_has_a_user_and_every_login_signs_in_with_the_demo_password()
     filer = User.objects.get(username="ent-filer")
     assert filer.enterprise is not None and filer.enterprise.uscc == FLAGSHIP_USCC
     assert filer.enterprise.status == "approved" and filer.enterprise.division_id == "310115"
-    assert AuditEvent.objects.filter(action="accounts.user.created", object_id=str(admin.pk),
-                                     actor_name="demo").exists()
+    assert AuditEvent.objects.filter(
+        action="accounts.user.created", object_id=str(admin.pk), actor_name="demo"
+    ).exists()
 
 
 @pytest.mark.django_db
 def test_every_district_with_enterprises_has_its_reviewer() -> None:
     build(count=SMALL)
 
-    reviewed = set(User.objects.filter(role=Role.DISTRICT_REVIEWER)
-                   .values_list("division_id", flat=True))
+    reviewed = set(
+        User.objects.filter(role=Role.DISTRICT_REVIEWER).values_list("division_id", flat=True)
+    )
     assert set(Enterprise.objects.values_list("division_id", flat=True)) <= reviewed
     # The approvals were made by each district's own reviewer.
     for event in AuditEvent.objects.filter(action="registry.enterprise.approved"):
@@ -184,8 +192,11 @@ def test_plan_places_enterprises_in_county_level_divisions_of_its_cities() -> No
 def test_calibration_reads_the_latest_published_ratios() -> None:
     path = settings.SOMS_REFERENCE_DIR / "published-national-figures.csv"
     with path.open(encoding="utf-8") as handle:
-        rows = {(r["period"], r["scope"], r["measure"]): float(r["value"])
-                for r in csv.DictReader(handle) if r["unit"] in ("count", "persons_10k")}
+        rows = {
+            (r["period"], r["scope"], r["measure"]): float(r["value"])
+            for r in csv.DictReader(handle)
+            if r["unit"] in ("count", "persons_10k")
+        }
     cal = calibration()
 
     assert cal.employees_year == 2024
@@ -198,7 +209,12 @@ def test_calibration_reads_the_latest_published_ratios() -> None:
     assert sum(cal.category_shares.values()) == pytest.approx(1)
     assert 0 < cal.offshore_share < 1
     assert [size_of(n) for n in (5, 10, 99, 100, 299, 300)] == [
-        "micro", "small", "small", "medium", "medium", "large"
+        "micro",
+        "small",
+        "small",
+        "medium",
+        "medium",
+        "large",
     ]
 
 

@@ -223,8 +223,12 @@ def test_concordance_names_an_unknown_code(editor, v2):
 
 def test_an_item_cannot_move_under_its_own_descendant(editor, v2):
     with pytest.raises(ServiceError) as refused:
-        save_catalogue_item(actor=editor, version=v2, code="ITO",
-                            data={"parent": "ITO01", "name_zh": "信息技术外包"})
+        save_catalogue_item(
+            actor=editor,
+            version=v2,
+            code="ITO",
+            data={"parent": "ITO01", "name_zh": "信息技术外包"},
+        )
     assert refused.value.code == "cycle"
     ito = v2.items.get(code="ITO")
     assert ito.parent is None
@@ -233,8 +237,9 @@ def test_an_item_cannot_move_under_its_own_descendant(editor, v2):
 
 def test_a_moved_subtree_keeps_its_levels_and_the_next_draft_copies_it(editor, v1, v2):
     def add(code, parent):
-        save_catalogue_item(actor=editor, version=v2, code=code,
-                            data={"parent": parent, "name_zh": f"新类别{code}"})
+        save_catalogue_item(
+            actor=editor, version=v2, code=code, data={"parent": parent, "name_zh": f"新类别{code}"}
+        )
 
     add("ITO11", "ITO")
     add("ITO13", "ITO")
@@ -246,10 +251,13 @@ def test_a_moved_subtree_keeps_its_levels_and_the_next_draft_copies_it(editor, v
     set_concordance(actor=editor, version=v2, pairs=identity(v1))
     v2 = publish_catalogue_version(actor=editor, version=v2)
 
-    v3 = draft_catalogue_version(actor=editor, predecessor=v2, code="v3",
-                                 effective_from=dt.date(2028, 1, 1))
-    tree = {(i.code, i.parent.code if i.parent else None, i.level)
-            for i in v3.items.select_related("parent")}
+    v3 = draft_catalogue_version(
+        actor=editor, predecessor=v2, code="v3", effective_from=dt.date(2028, 1, 1)
+    )
+    tree = {
+        (i.code, i.parent.code if i.parent else None, i.level)
+        for i in v3.items.select_related("parent")
+    }
     assert {("ITO11", "ITO", 2), ("ITO13", "ITO11", 3), ("ITO12A", "ITO13", 4)} <= tree
     assert translate_code("ITO01", from_version=v1, to_version=v3) == ["ITO01"]
 

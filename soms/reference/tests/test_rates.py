@@ -173,6 +173,7 @@ def test_a_missing_column_is_named(tmp_path):
 def test_a_number_with_a_unit_is_refused(tmp_path):
     rows = [("2024-01", "JPY", "12万")]
     message, err = run_refused(write(tmp_path, "rates.csv", csv_text(rows).encode()))
+    assert "nothing was written" in message
     assert "row 2, cny_per_unit “12万”" in err
     assert ExchangeRate.objects.count() == 0
 

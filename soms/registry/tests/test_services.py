@@ -48,8 +48,9 @@ def account(username: str = "pujiang-admin", **changes: Any) -> services.Account
 
 
 def register(uscc: str | None = None, **changes: Any) -> Enterprise:
+    uscc = uscc or make_uscc()
     return services.register_enterprise(
-        uscc=uscc or make_uscc(), profile=profile(**changes), account=account()
+        uscc=uscc, profile=profile(**changes), account=account(f"admin-{uscc}")
     )
 
 
@@ -77,8 +78,8 @@ def refused(call, *, code: str, field: str | None = None, kind=ServiceError) -> 
     assert error.code == code
     if field is not None:
         assert error.field == field
-    assert error.message_zh.strip()
     assert error.message_en.strip()
+    assert any("\u4e00" <= c <= "\u9fff" for c in error.message_zh), error.message_zh
     assert written() == before
     return error
 
@@ -273,7 +274,13 @@ def test_a_duplicate_registration_is_refused_and_nothing_is_written():
 
 def test_a_taken_user_name_is_refused_and_nothing_is_written():
     make_user(Role.MINISTRY_ADMIN, username="Pujiang-Admin")
-    refused(lambda: register(), code="username_taken", field="username")
+    refused(
+        lambda: services.register_enterprise(
+            uscc=make_uscc(), profile=profile(), account=account("pujiang-admin")
+        ),
+        code="username_taken",
+        field="username",
+    )
 
 
 def test_a_weak_password_is_refused_and_nothing_is_written():

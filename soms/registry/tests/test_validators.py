@@ -122,9 +122,10 @@ def test_the_refusal_has_both_languages():
         assert error.as_dict()["message_en"] == error.message_en
 
 
-@pytest.mark.xfail(
-    reason="the zh_Hans message catalogue (soms/locale) has no translations yet", strict=False
+@pytest.mark.parametrize(
+    "value", ["91350100M000100Y44", "91350100M000100Y4", "91350100M000I00Y43", ""]
 )
-def test_the_chinese_message_is_chinese():
-    error = refusal("91350100M000100Y44")
+def test_the_chinese_message_is_chinese(value):
+    error = refusal(value)
     assert any("\u4e00" <= c <= "\u9fff" for c in error.message_zh)
+    assert error.message_zh != error.message_en

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from soms.demo import DEFAULT_COUNT, DEFAULT_SEED, build, calibration, demo_exists, login_table
 from soms.reference.loaders import load_all
@@ -38,10 +38,13 @@ class Command(BaseCommand):
         else:
             # The demo places enterprises in real districts: it needs the reference data.
             if not Division.objects.exists():
-                self.stdout.write("Loading the reference data first …")
+                self.stdout.write("Loading the reference data first...")
                 load_all()
             started = time.monotonic()
-            report = build(seed=options["seed"], count=options["count"])
+            try:
+                report = build(seed=options["seed"], count=options["count"])
+            except ValueError as error:
+                raise CommandError(str(error)) from None
             cal = calibration()
             states = ", ".join(f"{state} {n}" for state, n in sorted(report.states.items()))
             self.stdout.write(
