@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Prefetch
@@ -96,29 +98,42 @@ def catalogue(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "reference/catalogue.html", context)
 
 
+def _form_errors(form: forms.Form) -> str:
+    return "; ".join(str(e) for errors in form.errors.values() for e in errors)
+
+
+def _catalogue_action(
+    request: HttpRequest, code: str, action: Callable[[], object], success: str
+) -> HttpResponse:
+    """Run one catalogue service call; report its outcome on the version's page."""
+    try:
+        action()
+        messages.success(request, success)
+    except ServiceError as error:
+        messages.error(request, error.text)
+    return redirect("reference:catalogue", code=code)
+
+
 @login_required
 @require_POST
 def catalogue_draft(request: HttpRequest, code: str) -> HttpResponse:
     predecessor = get_object_or_404(CatalogueVersion, code=code)
     form = DraftVersionForm(request.POST)
-    if form.is_valid():
-        try:
-            version = services.draft_catalogue_version(
-                actor=acting_user(request),
-                predecessor=predecessor,
-                **form.cleaned_data,  # type: ignore[arg-type]
-            )
-            messages.success(
-                request, _("Draft version created as a copy; adjust it, then publish.")
-            )
-            return redirect("reference:catalogue", code=version.code)
-        except ServiceError as error:
-            messages.error(request, error.text)
-    else:
-        messages.error(
-            request, "; ".join(str(e) for errors in form.errors.values() for e in errors)
-        )
-    return redirect("reference:catalogue", code=code)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect("reference:catalogue", code=code)
+    new_code = form.cleaned_data["code"].strip()
+    response = _catalogue_action(
+        request,
+        code,
+        lambda: services.draft_catalogue_version(
+            actor=acting_user(request), predecessor=predecessor, **form.cleaned_data
+        ),
+        _("Draft version created as a copy; adjust it, then publish."),
+    )
+    if CatalogueVersion.objects.filter(code=new_code, predecessor=predecessor).exists():
+        return redirect("reference:catalogue", code=new_code)
+    return response
 
 
 @login_required
@@ -126,34 +141,32 @@ def catalogue_draft(request: HttpRequest, code: str) -> HttpResponse:
 def catalogue_item(request: HttpRequest, code: str) -> HttpResponse:
     version = get_object_or_404(CatalogueVersion, code=code)
     form = ItemForm(request.POST)
-    if form.is_valid():
-        try:
-            services.save_catalogue_item(
-                actor=acting_user(request),
-                version=version,  # type: ignore[arg-type]
-                code=form.cleaned_data["code"],
-                data=form.cleaned_data,
-            )
-            messages.success(request, _("The item is saved."))
-        except ServiceError as error:
-            messages.error(request, error.text)
-    else:
-        messages.error(
-            request, "; ".join(str(e) for errors in form.errors.values() for e in errors)
-        )
-    return redirect("reference:catalogue", code=code)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect("reference:catalogue", code=code)
+    return _catalogue_action(
+        request,
+        code,
+        lambda: services.save_catalogue_item(
+            actor=acting_user(request),
+            version=version,
+            code=form.cleaned_data["code"],
+            data=form.cleaned_data,
+        ),
+        _("The item is saved."),
+    )
 
 
 @login_required
 @require_POST
 def catalogue_item_remove(request: HttpRequest, code: str, item: str) -> HttpResponse:
     target = get_object_or_404(CatalogueItem, version__code=code, code=item)
-    try:
-        services.remove_catalogue_item(actor=acting_user(request), item=target)
-        messages.success(request, _("The item is removed."))
-    except ServiceError as error:
-        messages.error(request, error.text)
-    return redirect("reference:catalogue", code=code)
+    return _catalogue_action(
+        request,
+        code,
+        lambda: services.remove_catalogue_item(actor=acting_user(request), item=target),
+        _("The item is removed."),
+    )
 
 
 @login_required
@@ -161,29 +174,29 @@ def catalogue_item_remove(request: HttpRequest, code: str, item: str) -> HttpRes
 def catalogue_concordance(request: HttpRequest, code: str) -> HttpResponse:
     version = get_object_or_404(CatalogueVersion, code=code)
     form = ConcordanceForm(request.POST)
-    if form.is_valid():
-        try:
-            n = services.set_concordance(
-                actor=acting_user(request),
-                version=version,  # type: ignore[arg-type]
-                pairs=form.cleaned_pairs(),
-            )
-            messages.success(request, _("The concordance is saved (%(n)d entries).") % {"n": n})
-        except ServiceError as error:
-            messages.error(request, error.text)
-    return redirect("reference:catalogue", code=code)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect("reference:catalogue", code=code)
+    return _catalogue_action(
+        request,
+        code,
+        lambda: services.set_concordance(
+            actor=acting_user(request), version=version, pairs=form.cleaned_pairs()
+        ),
+        _("The concordance is saved."),
+    )
 
 
 @login_required
 @require_POST
 def catalogue_publish(request: HttpRequest, code: str) -> HttpResponse:
     version = get_object_or_404(CatalogueVersion, code=code)
-    try:
-        services.publish_catalogue_version(actor=acting_user(request), version=version)
-        messages.success(request, _("Version %(code)s is published.") % {"code": version.code})
-    except ServiceError as error:
-        messages.error(request, error.text)
-    return redirect("reference:catalogue", code=code)
+    return _catalogue_action(
+        request,
+        code,
+        lambda: services.publish_catalogue_version(actor=acting_user(request), version=version),
+        _("Version %(code)s is published.") % {"code": version.code},
+    )
 
 
 def country_group(request: HttpRequest, code: str) -> HttpResponse:

@@ -20,7 +20,7 @@ from soms.accounts.choices import Role
 from soms.audit.models import AuditEvent
 from soms.audit.services import verify_chain
 from soms.core.errors import ConflictError, ServiceError
-from soms.reference.loaders import load_all
+from soms.reference.loaders import load_all, load_divisions
 from soms.reference.models import Division
 from soms.registry import services
 from soms.registry.choices import RegistrationStatus
@@ -37,15 +37,19 @@ NEEDED_DIVISIONS = ("310115", "310104")
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _reference_data(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
-    """The divisions these tests need before them; all reference data again after them (set up
-    before, so torn down after, the flush of the last test)."""
-    with django_db_blocker.unblock():
-        if Division.objects.filter(code__in=NEEDED_DIVISIONS).count() < len(NEEDED_DIVISIONS):
-            load_all()
+def _reference_data_restored(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
+    """All reference data again once these tests are done (set up before, so torn down after,
+    the flush that follows the last of them)."""
     yield
     with django_db_blocker.unblock():
         load_all()
+
+
+@pytest.fixture(autouse=True)
+def _divisions(transactional_db: Any) -> None:
+    """The divisions, which the flush after the previous test removed."""
+    if Division.objects.filter(code__in=NEEDED_DIVISIONS).count() < len(NEEDED_DIVISIONS):
+        load_divisions()
 
 
 def in_thread(work: Callable[[], Any], results: dict[str, Any], name: str) -> threading.Thread:
