@@ -7,6 +7,7 @@ import secrets
 from typing import Any
 
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -19,6 +20,7 @@ from soms.accounts.choices import (
     Jurisdiction,
     Role,
 )
+from soms.core.errors import bilingual
 
 
 class User(AbstractUser):
@@ -84,6 +86,29 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name or self.username
+
+    def clean(self) -> None:
+        """An official's division must be of the level the role works at (checked by every
+        form that edits users, the admin's included)."""
+        super().clean()
+        level = DIVISION_ROLES.get(Role(self.role)) if self.role in Role.values else None
+        if level is None or self.division is None:
+            return
+        division = self.division
+        fits = {
+            "county": division.accepts_enterprises,
+            "city": division.is_city_unit,
+            "province": division.level == "province",
+        }[level]
+        if not fits:
+            raise ValidationError(
+                {
+                    "division": bilingual(
+                        _("A %(role)s is bound to a division of the right level; %(code)s is not."),
+                        {"role": self.get_role_display(), "code": division.code},
+                    )
+                }
+            )
 
     @property
     def is_ministry(self) -> bool:

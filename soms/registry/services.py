@@ -589,16 +589,6 @@ def clean_certification(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _certification_snapshot(certification: Certification) -> dict[str, Any]:
-    """The certification's values, the scan by its stored name (a file is not JSON)."""
-    values = snapshot(
-        certification,
-        [f.name for f in Certification._meta.concrete_fields if f.name != "scan"],
-    )
-    values["scan"] = certification.scan.name or ""
-    return values
-
-
 @transaction.atomic
 def add_certification(
     *, actor: User, enterprise: Enterprise, data: dict[str, Any], scan: Any = None
@@ -619,7 +609,7 @@ def add_certification(
         "registry.certification.added",
         actor=actor,
         obj=certification,
-        after=_certification_snapshot(certification),
+        after=snapshot(certification),
     )
     return certification
 
@@ -630,7 +620,7 @@ def update_certification(
 ) -> Certification:
     _require(actor, certification.enterprise, "change")
     current = Certification.objects.select_for_update().get(pk=certification.pk)
-    before = _certification_snapshot(current)
+    before = snapshot(current)
     for field, value in clean_certification(data).items():
         setattr(current, field, value)
     if scan is not None:
@@ -641,7 +631,7 @@ def update_certification(
         actor=actor,
         obj=current,
         before=before,
-        after=_certification_snapshot(current),
+        after=snapshot(current),
     )
     return current
 
@@ -649,7 +639,7 @@ def update_certification(
 @transaction.atomic
 def remove_certification(*, actor: User, certification: Certification) -> None:
     _require(actor, certification.enterprise, "change")
-    before = _certification_snapshot(certification)
+    before = snapshot(certification)
     record("registry.certification.removed", actor=actor, obj=certification, before=before)
     certification.delete()
 

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -29,7 +29,7 @@ from soms.registry.forms import (
     UserForm,
     VersionForm,
 )
-from soms.registry.models import Certification, Enterprise, ProfileChange
+from soms.registry.models import Certification, Enterprise, EnterpriseQuerySet, ProfileChange
 
 
 def _enterprise(request: HttpRequest, uscc: str, action: str = "view") -> Enterprise:
@@ -70,7 +70,7 @@ def register(request: HttpRequest) -> HttpResponse:
 @login_required
 def enterprise_list(request: HttpRequest) -> HttpResponse:
     form = EnterpriseFilterForm(request.GET or None)
-    enterprises: QuerySet[Enterprise] = Enterprise.objects.restrict(
+    enterprises: EnterpriseQuerySet = Enterprise.objects.restrict(
         request.user,
         "view",  # type: ignore[arg-type]
     ).select_related("division", "division__parent")

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, transaction
 from django.test import Client
 from django.utils import timezone
 
@@ -95,7 +95,9 @@ def test_division_scope(enterprises, role, division, codes):
 )
 def test_no_division_scope_without_a_jurisdiction_over_divisions(role, division, with_enterprise):
     enterprise = make_enterprise("320508") if with_enterprise else None
-    assert make_user(role, division=division, enterprise=enterprise).division_scope("division") is None
+    assert (
+        make_user(role, division=division, enterprise=enterprise).division_scope("division") is None
+    )
 
 
 # --- role binding, kept by the database ------------------------------------------------------
@@ -167,9 +169,11 @@ def test_reactivating_a_second_administrator_is_refused():
 # --- API tokens ------------------------------------------------------------------------------
 
 
-def test_create_api_token_prints_a_token_that_authenticates(capsys):
+def test_create_api_token_prints_a_token_that_authenticates(capsys, monkeypatch):
     user = make_user(Role.MINISTRY_STATISTICIAN, username="tongji")
     enterprise = make_enterprise("310115")
+    # The command line closes every connection when the command ends; keep the test's own.
+    monkeypatch.setattr(connections, "close_all", lambda: None)
     soms_command(["create_api_token", "tongji", "月报工具"])
     key = capsys.readouterr().out.strip()
     assert key
@@ -206,3 +210,33 @@ def test_token_validity():
 def test_two_tokens_are_different():
     user = make_user(Role.MINISTRY_STATISTICIAN)
     assert ApiToken.issue(user, "a")[1] != ApiToken.issue(user, "b")[1]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("role", "division", "fits"),
+    [
+        (Role.DISTRICT_REVIEWER, "310115", True),
+        (Role.DISTRICT_REVIEWER, "441900", True),  # Dongguan: a city without districts
+        (Role.DISTRICT_REVIEWER, "320500", False),
+        (Role.CITY_REVIEWER, "320500", True),
+        (Role.CITY_REVIEWER, "310000", True),  # a municipality is its own city
+        (Role.CITY_REVIEWER, "419001", True),  # administered by the province: its own city
+        (Role.CITY_REVIEWER, "320000", False),
+        (Role.CITY_REVIEWER, "320508", False),
+        (Role.PROVINCE_REVIEWER, "320000", True),
+        (Role.PROVINCE_REVIEWER, "320500", False),
+    ],
+)
+def test_an_official_is_bound_to_a_division_of_the_roles_level(
+    role: str, division: str, fits: bool
+) -> None:
+    from django.core.exceptions import ValidationError
+
+    user = User(username="x", role=role, division_id=division)
+    if fits:
+        user.clean()
+    else:
+        with pytest.raises(ValidationError) as caught:
+            user.clean()
+        assert division in str(caught.value)

@@ -67,7 +67,9 @@ ACTORS: dict[str, Actor] = {
         reviews={"gusu"},
         deregisters={"gusu"},
     ),
-    "city_reviewer_shanghai": actor(Role.CITY_REVIEWER, division="310000", sees={"pudong", "xuhui"}),
+    "city_reviewer_shanghai": actor(
+        Role.CITY_REVIEWER, division="310000", sees={"pudong", "xuhui"}
+    ),
     "city_reviewer_suzhou": actor(Role.CITY_REVIEWER, division="320500", sees={"gusu"}),
     "city_reviewer_jiyuan": actor(Role.CITY_REVIEWER, division="419001", sees={"jiyuan"}),
     "province_reviewer_jiangsu": actor(

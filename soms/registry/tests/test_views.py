@@ -172,7 +172,9 @@ def test_the_district_reviewer_returns_with_a_reason(submitted, reviewer):
     client = logged_in(reviewer)
     url = f"/registry/enterprises/{submitted.uscc}/"
     response = client.post(
-        f"{url}return/", {"version": submitted.lock_version, "reason": "电话号码不完整"}, follow=True
+        f"{url}return/",
+        {"version": submitted.lock_version, "reason": "电话号码不完整"},
+        follow=True,
     )
     submitted.refresh_from_db()
     assert submitted.status == RegistrationStatus.RETURNED
@@ -266,9 +268,7 @@ def test_a_change_of_an_approved_profile_is_shown_as_requested_against_in_force(
     admin = make_user(Role.ENTERPRISE_ADMIN, enterprise=enterprise)
     client = logged_in(admin)
     url = f"/registry/enterprises/{enterprise.uscc}/"
-    response = client.post(
-        f"{url}edit/", profile_post(enterprise, name="上海浦江数字科技有限公司")
-    )
+    response = client.post(f"{url}edit/", profile_post(enterprise, name="上海浦江数字科技有限公司"))
     assert response.status_code == 302
     change = ProfileChange.objects.get(enterprise=enterprise)
     assert change.proposed == {"name": "上海浦江数字科技有限公司"}
@@ -276,7 +276,9 @@ def test_a_change_of_an_approved_profile_is_shown_as_requested_against_in_force(
     assert enterprise.name == "上海浦江软件外包有限公司"  # still in force
 
     html = page(client, url)
-    rows = re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td><td class=\"fw-semibold\">(.*?)</td></tr>", html)
+    rows = re.findall(
+        r"<tr><td>(.*?)</td><td>(.*?)</td><td class=\"fw-semibold\">(.*?)</td></tr>", html
+    )
     assert len(rows) == 1
     _label, in_force, requested = rows[0]
     assert in_force == "上海浦江软件外包有限公司"
