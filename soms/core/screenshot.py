@@ -20,8 +20,10 @@ def main(out: str) -> None:
     root = Path(__file__).resolve().parents[2]
     server = subprocess.Popen(  # noqa: S603 (our own manage.py)
         [sys.executable, "manage.py", "runserver", f"127.0.0.1:{PORT}", "--noreload"],
-        cwd=root, env={**os.environ, "DJANGO_SETTINGS_MODULE": "soms.settings"},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=root,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "soms.settings"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         for _ in range(100):

@@ -310,7 +310,7 @@ def random_stream(seed: int, stream: str) -> random.Random:
     """A reproducible generator per concern of the demo ("enterprises", "rates", …), so that
     adding draws to one concern (later: contracts) leaves the others' values unchanged."""
     # Not for secrets: the point is that anyone with the seed gets the same values.
-    return random.Random(f"soms-demo:{seed}:{stream}")  # noqa: S311
+    return random.Random(f"soms-demo:{seed}:{stream}")
 
 
 def _date_between(start: dt.date, end: dt.date, fraction: float) -> dt.date:

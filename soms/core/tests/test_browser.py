@@ -12,7 +12,7 @@ from django.utils.translation import override
 from soms.accounts.choices import Role
 from soms.core.browser import browser_page, chromium_path
 from soms.registry.models import Enterprise
-from soms.testing import PASSWORD, make_enterprise, make_user, make_uscc
+from soms.testing import PASSWORD, make_enterprise, make_uscc, make_user
 
 pytestmark = [
     pytest.mark.browser,
