@@ -142,7 +142,7 @@ def approve(request: HttpRequest, uscc: str, payload: DecisionIn) -> Enterprise:
     enterprise = _get(request, uscc, "review")
     return services.approve_registration(
         actor=acting_user(request),
-        enterprise=enterprise,  # type: ignore[arg-type]
+        enterprise=enterprise,
         expected_version=payload.version,
     )
 
@@ -154,7 +154,7 @@ def return_registration(request: HttpRequest, uscc: str, payload: DecisionIn) ->
     with transaction.atomic():
         return services.return_registration(
             actor=acting_user(request),
-            enterprise=enterprise,  # type: ignore[arg-type]
+            enterprise=enterprise,
             reason=payload.reason,
             expected_version=payload.version,
         )

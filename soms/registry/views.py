@@ -135,7 +135,7 @@ def approve(request: HttpRequest, uscc: str) -> HttpResponse:
     try:
         services.approve_registration(
             actor=acting_user(request),
-            enterprise=enterprise,  # type: ignore[arg-type]
+            enterprise=enterprise,
             expected_version=form.cleaned_data.get("version"),
         )
         messages.success(request, _("The registration is approved."))
@@ -153,7 +153,7 @@ def return_registration(request: HttpRequest, uscc: str) -> HttpResponse:
     try:
         services.return_registration(
             actor=acting_user(request),
-            enterprise=enterprise,  # type: ignore[arg-type]
+            enterprise=enterprise,
             reason=form.cleaned_data.get("reason", ""),
             expected_version=form.cleaned_data.get("version"),
         )
@@ -175,7 +175,7 @@ def edit_profile(request: HttpRequest, uscc: str) -> HttpResponse:
             if enterprise.status == RegistrationStatus.RETURNED:
                 services.resubmit_registration(
                     actor=acting_user(request),
-                    enterprise=enterprise,  # type: ignore[arg-type]
+                    enterprise=enterprise,
                     profile=profile,
                 )
                 messages.success(request, _("The registration is submitted again for review."))
@@ -183,7 +183,7 @@ def edit_profile(request: HttpRequest, uscc: str) -> HttpResponse:
                 changed = {f: v for f, v in profile.items() if f in form.changed_data}
                 services.propose_change(
                     actor=acting_user(request),
-                    enterprise=enterprise,  # type: ignore[arg-type]
+                    enterprise=enterprise,
                     profile=changed,
                 )
                 messages.success(
@@ -224,7 +224,7 @@ def decide_change(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
         elif decision == "return":
             services.return_change(
                 actor=acting_user(request),
-                change=change,  # type: ignore[arg-type]
+                change=change,
                 reason=form.cleaned_data.get("reason", ""),
                 expected_version=version,
             )
@@ -283,14 +283,14 @@ def certification_form(request: HttpRequest, uscc: str, pk: int | None = None) -
             if certification is None:
                 services.add_certification(
                     actor=acting_user(request),
-                    enterprise=enterprise,  # type: ignore[arg-type]
+                    enterprise=enterprise,
                     data=data,
                     scan=data.get("scan"),
                 )
             else:
                 services.update_certification(
                     actor=acting_user(request),
-                    certification=certification,  # type: ignore[arg-type]
+                    certification=certification,
                     data=data,
                     scan=data.get("scan"),
                 )
@@ -324,7 +324,7 @@ def add_user(request: HttpRequest, uscc: str) -> HttpResponse:
         try:
             services.add_enterprise_user(
                 actor=acting_user(request),
-                enterprise=enterprise,  # type: ignore[arg-type]
+                enterprise=enterprise,
                 account=services.AccountData(
                     username=data["username"],
                     password=data["password"],
@@ -367,7 +367,7 @@ def deregister(request: HttpRequest, uscc: str) -> HttpResponse:
         try:
             services.deregister(
                 actor=acting_user(request),
-                enterprise=enterprise,  # type: ignore[arg-type]
+                enterprise=enterprise,
                 on=form.cleaned_data["on"],
                 reason=form.cleaned_data["reason"],
                 expected_version=form.cleaned_data.get("version"),
