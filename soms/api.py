@@ -91,3 +91,5 @@ def schema_error(request: HttpRequest, exc: SchemaError) -> HttpResponse:
 
 api.add_router("/enterprises/", "soms.registry.api.router")
 api.add_router("/reference/", "soms.reference.api.router")
+api.add_router("/filing/", "soms.filing.api.router")
+api.add_router("/review/", "soms.review.api.router")

@@ -83,6 +83,8 @@ INSTALLED_APPS = [
     "soms.accounts",
     "soms.reference",
     "soms.registry",
+    "soms.filing",
+    "soms.review",
 ]
 
 MIDDLEWARE = [
@@ -164,8 +166,10 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "var" / "static"))
 # Front-end packages come from npm at set-up (package.json); nothing is fetched at run time.
 NODE_MODULES = Path(os.environ.get("SOMS_NODE_MODULES", BASE_DIR / "node_modules"))
 STATICFILES_DIRS = [
+    PACKAGE_DIR / "static",
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
     ("vendor/bootstrap", NODE_MODULES / "bootstrap" / "dist"),
+    ("vendor/echarts", NODE_MODULES / "echarts" / "dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

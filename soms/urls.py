@@ -12,6 +12,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("accounts/", include("soms.accounts.urls")),
     path("reference/", include("soms.reference.urls")),
     path("registry/", include("soms.registry.urls")),
+    path("filing/", include("soms.filing.urls")),
+    path("review/", include("soms.review.urls")),
     path("audit/", include("soms.audit.urls")),
     path("", include("soms.core.urls")),
 ]

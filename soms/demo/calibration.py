@@ -51,6 +51,9 @@ class Calibration:
     # Offshore execution value by ITO, BPO and KPO, as shares summing to 1.
     category_shares: Mapping[str, float]
     category_year: int
+    # Execution value (yuan) per employee and year: what an enterprise's contracts amount to.
+    execution_per_employee: float
+    execution_year: int
 
     def draw_employees(self, rng: random.Random) -> int:
         """A headcount whose mean over many enterprises is the national mean."""
@@ -110,6 +113,9 @@ def calibration() -> Calibration:
         values, *((f"offshore:{c}", "execution_value", "CNY_100M") for c in categories)
     )
     category_total = sum(by_category)
+    execution_year, (execution, execution_employees) = _latest(
+        values, ("all", "execution_value", "CNY_100M"), ("all", "employees", "persons_10k")
+    )
     return Calibration(
         employees_per_enterprise=employees / enterprises,
         employees_year=employees_year,
@@ -121,4 +127,6 @@ def calibration() -> Calibration:
             c: v / category_total for c, v in zip(categories, by_category, strict=True)
         },
         category_year=category_year,
+        execution_per_employee=execution / execution_employees,
+        execution_year=execution_year,
     )

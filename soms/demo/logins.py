@@ -51,8 +51,11 @@ OFFICIALS = (
 )
 # fmt: on
 # Every other district with demo enterprises gets a reviewer named after its code, since only
-# a district's own reviewer may approve its registrations.
+# a district's own reviewer may approve its registrations; every other city and province gets
+# one too, so that each level can sign the months off.
 DISTRICT_REVIEWER_PREFIX = "district-"
+CITY_REVIEWER_PREFIX = "city-"
+PROVINCE_REVIEWER_PREFIX = "province-"
 
 ENTERPRISE_ADMIN = "ent-admin"
 ENTERPRISE_FILER = "ent-filer"
@@ -113,8 +116,9 @@ def login_table() -> str:
             lines.append(rule)
     lines.append(rule)
     lines.append(
-        f"Every other district with demo enterprises has a reviewer "
+        f"Every other district, city and province with demo enterprises has a reviewer "
         f"'{DISTRICT_REVIEWER_PREFIX}<code>' (e.g. {DISTRICT_REVIEWER_PREFIX}110108), "
+        f"'{CITY_REVIEWER_PREFIX}<code>', '{PROVINCE_REVIEWER_PREFIX}<code>'; "
         f"every demo enterprise an administrator 'e<USCC>'; same password."
     )
     return "\n".join(lines)

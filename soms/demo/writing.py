@@ -3,7 +3,8 @@
 Every registration, approval, return, certificate and profile change goes through
 :mod:`soms.registry.services` with the actor who would do it (the enterprise's administrator,
 the district's reviewer), exactly as the web pages and the API call them; the demo is then also
-a test that the services accept a realistic workload.
+a test that the services accept a realistic workload. The enterprises' filings and their review
+follow, through the filing and review services (:mod:`soms.demo.replay`).
 """
 
 from __future__ import annotations
@@ -22,15 +23,10 @@ from django.utils import timezone
 
 from soms.accounts.choices import Role
 from soms.accounts.models import User
-from soms.audit.services import record, snapshot
 from soms.core.context import acting_from
-from soms.demo.logins import (
-    DEMO_PASSWORD,
-    DISTRICT_REVIEWER_PREFIX,
-    ENTERPRISE_ADMIN,
-    ENTERPRISE_FILER,
-    OFFICIALS,
-)
+from soms.demo.activity import CONTRACT_SHARE, DEFAULT_MONTHS
+from soms.demo.logins import DEMO_PASSWORD, ENTERPRISE_ADMIN, ENTERPRISE_FILER, OFFICIALS
+from soms.demo.officials import ACTOR, CHANNEL, create_official, create_officials
 from soms.demo.planning import (
     DEFAULT_COUNT,
     DEFAULT_SEED,
@@ -40,18 +36,17 @@ from soms.demo.planning import (
     plan,
 )
 from soms.demo.rates import write_rates
-from soms.reference.models import Division
+from soms.demo.replay import FilingsReport, build_filings, filings_exist
 from soms.registry import services
 from soms.registry.models import Enterprise
 
-# The audit channel of everything the demo writes, so that demo events can be told apart.
-CHANNEL = "demo"
-ACTOR = "demo"
+__all__ = ["ACTOR", "CHANNEL", "BuildReport", "build", "create_official", "demo_exists"]
 
 
 @dataclass
 class BuildReport:
-    """What a build wrote (or, with ``created`` false, that the demo was already there)."""
+    """What a build wrote: ``created`` when it registered the enterprises (false when the
+    demo was already there); ``filings`` when it filed their activity."""
 
     created: bool
     seed: int
@@ -60,6 +55,11 @@ class BuildReport:
     certifications: int = 0
     users: int = 0
     rates: int = 0
+    filings: FilingsReport | None = None
+
+    @property
+    def changed(self) -> bool:
+        return self.created or self.filings is not None
 
 
 def demo_exists() -> bool:
@@ -114,53 +114,6 @@ def one_hash_for(password: str) -> Iterator[None]:
         del _PRECOMPUTED[password]
 
 
-# --- officials ------------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def create_official(
-    *, username: str, role: Role, division: str | None, display_name: str, superuser: bool = False
-) -> User:
-    """A government account with its audit event (accounts have no service function for
-    officials yet; this does what it will do)."""
-    user = User.objects.create_user(
-        username,
-        password=DEMO_PASSWORD,
-        role=role,
-        division_id=division,
-        display_name=display_name,
-        is_staff=superuser,
-        is_superuser=superuser,
-    )
-    record("accounts.user.created", actor=ACTOR, obj=user, after=snapshot(user))
-    return user
-
-
-def _reviewers(enterprises: list[PlannedEnterprise]) -> dict[str, User]:
-    """The fixed officials, and a reviewer for every other district with demo enterprises."""
-    reviewers: dict[str, User] = {}
-    for official in OFFICIALS:
-        user = create_official(
-            username=official.username,
-            role=official.role,
-            division=official.division,
-            display_name=official.display_name,
-            superuser=official.role == Role.MINISTRY_ADMIN,
-        )
-        if official.role == Role.DISTRICT_REVIEWER and official.division:
-            reviewers[official.division] = user
-    codes = sorted({e.division for e in enterprises} - set(reviewers))
-    district_names = dict(Division.objects.filter(code__in=codes).values_list("code", "name_zh"))
-    for code in codes:
-        reviewers[code] = create_official(
-            username=f"{DISTRICT_REVIEWER_PREFIX}{code}",
-            role=Role.DISTRICT_REVIEWER,
-            division=code,
-            display_name=f"{district_names[code]}商务主管部门审核员",
-        )
-    return reviewers
-
-
 # --- enterprises ----------------------------------------------------------------------------------
 
 
@@ -199,37 +152,85 @@ def _write_enterprise(planned: PlannedEnterprise, reviewer: User) -> Enterprise:
     return enterprise
 
 
+@contextmanager
+def quietly() -> Iterator[None]:
+    """No e-mail leaves the demo (its addresses are invented; the in-app messages are kept),
+    and no query is logged (a build runs a few hundred thousand)."""
+    with override_settings(
+        EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend", DEBUG=False
+    ):
+        yield
+
+
+def needs_build(months: int = DEFAULT_MONTHS) -> bool:
+    """Whether ``build`` has anything to do: no demo yet, or one without its filings."""
+    return not demo_exists() or (months > 0 and not filings_exist())
+
+
+def _moment(today: dt.date | None) -> dt.datetime:
+    """The present of the build: now, or the end of the working day of ``today``."""
+    now = timezone.now()
+    if today is None or today == timezone.localdate(now):
+        return now
+    return timezone.make_aware(dt.datetime.combine(today, dt.time(18)))
+
+
 def build(
-    *, seed: int = DEFAULT_SEED, count: int = DEFAULT_COUNT, today: dt.date | None = None
+    *,
+    seed: int = DEFAULT_SEED,
+    count: int = DEFAULT_COUNT,
+    today: dt.date | None = None,
+    months: int = DEFAULT_MONTHS,
+    contract_share: float = CONTRACT_SHARE,
 ) -> BuildReport:
-    """Build the demo in one transaction, unless it exists already."""
-    if demo_exists():
+    """Build the demo in one transaction: the enterprises and officials unless they exist,
+    then ``months`` months of filings unless the demo has filed already (``months=0``: none).
+    A second build changes nothing."""
+    if not needs_build(months):
         return BuildReport(created=False, seed=seed)
-    today = today or timezone.localdate()
+    now = _moment(today)
+    today = timezone.localdate(now)
     enterprises = plan(seed, count, today)
-    with transaction.atomic(), acting_from(None, CHANNEL), one_hash_for(DEMO_PASSWORD):
+    report = BuildReport(created=False, seed=seed)
+    with transaction.atomic(), acting_from(None, CHANNEL), one_hash_for(DEMO_PASSWORD), quietly():
         users_before = User.objects.count()
-        reviewers = _reviewers(enterprises)
-        for planned in enterprises:
-            _write_enterprise(planned, reviewers[planned.division])
-        flagship = Enterprise.objects.get(uscc=FLAGSHIP_USCC)
-        services.add_enterprise_user(
-            actor=User.objects.get(username=ENTERPRISE_ADMIN),
-            enterprise=flagship,
-            account=services.AccountData(
-                ENTERPRISE_FILER,
-                DEMO_PASSWORD,
-                display_name="周晓东",
-                email="filing@yunqi-digital.com.cn",
-            ),
-        )
-        rates = write_rates(seed, today)
-        return BuildReport(
-            created=True,
-            seed=seed,
-            enterprises=len(enterprises),
-            states=dict(Counter(str(e.state) for e in enterprises)),
-            certifications=sum(len(e.certifications) for e in enterprises),
-            users=User.objects.count() - users_before,
-            rates=rates,
-        )
+        if not demo_exists():
+            _write_enterprises(enterprises)
+            report.created = True
+            report.enterprises = len(enterprises)
+            report.states = dict(Counter(str(e.state) for e in enterprises))
+            report.certifications = sum(len(e.certifications) for e in enterprises)
+        # Every month filed needs its rates; months already there are kept.
+        report.rates = write_rates(seed, today)
+        if months > 0 and not filings_exist():
+            report.filings = build_filings(
+                seed=seed,
+                planned=enterprises,
+                months=months,
+                now=now,
+                contract_share=contract_share,
+            )
+        report.users = User.objects.count() - users_before
+    return report
+
+
+def _write_enterprises(enterprises: list[PlannedEnterprise]) -> None:
+    create_officials({e.division for e in enterprises})
+    reviewers = {
+        u.division_id: u
+        for u in User.objects.filter(role=Role.DISTRICT_REVIEWER).order_by("-pk")
+        if u.division_id
+    }
+    for planned in enterprises:
+        _write_enterprise(planned, reviewers[planned.division])
+    flagship = Enterprise.objects.get(uscc=FLAGSHIP_USCC)
+    services.add_enterprise_user(
+        actor=User.objects.get(username=ENTERPRISE_ADMIN),
+        enterprise=flagship,
+        account=services.AccountData(
+            ENTERPRISE_FILER,
+            DEMO_PASSWORD,
+            display_name="周晓东",
+            email="filing@yunqi-digital.com.cn",
+        ),
+    )

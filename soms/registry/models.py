@@ -133,6 +133,11 @@ class Enterprise(models.Model):
         return self.name
 
     @property
+    def status_label(self) -> object:
+        """The status as a lazy label, so each language of a message gets its own word."""
+        return RegistrationStatus(self.status).label
+
+    @property
     def is_registered(self) -> bool:
         return self.status == RegistrationStatus.APPROVED
 
@@ -187,6 +192,10 @@ class ProfileChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enterprise} ({self.submitted_at:%Y-%m-%d})"
+
+    @property
+    def status_label(self) -> object:
+        return ChangeStatus(self.status).label
 
 
 class CertificationQuerySet(RestrictedQuerySet):

@@ -264,7 +264,7 @@ def approve_registration(
         raise ServiceError(
             _("Only a registration awaiting review can be approved; this one is “%(status)s”."),
             code="illegal_transition",
-            params={"status": current.get_status_display()},
+            params={"status": current.status_label},
         )
     before = snapshot(current)
     current.status = RegistrationStatus.APPROVED
@@ -296,7 +296,7 @@ def return_registration(
         raise ServiceError(
             _("Only a registration awaiting review can be returned; this one is “%(status)s”."),
             code="illegal_transition",
-            params={"status": current.get_status_display()},
+            params={"status": current.status_label},
         )
     before = snapshot(current)
     current.status = RegistrationStatus.RETURNED
@@ -329,7 +329,7 @@ def resubmit_registration(
         raise ServiceError(
             _("Only a returned registration can be resubmitted; this one is “%(status)s”."),
             code="illegal_transition",
-            params={"status": current.get_status_display()},
+            params={"status": current.status_label},
         )
     cleaned = clean_profile(profile)
     before = snapshot(current)
@@ -368,7 +368,7 @@ def deregister(
         raise ServiceError(
             _("Only a registered enterprise can be deregistered; this one is “%(status)s”."),
             code="illegal_transition",
-            params={"status": current.get_status_display()},
+            params={"status": current.status_label},
         )
     if current.registered_on and on < current.registered_on:
         raise ServiceError(
@@ -459,7 +459,7 @@ def _locked_change(change: ProfileChange, expected_version: int | None) -> Profi
         raise ServiceError(
             _("This change request is no longer awaiting review (it is “%(status)s”)."),
             code="illegal_transition",
-            params={"status": current.get_status_display()},
+            params={"status": current.status_label},
         )
     return current
 

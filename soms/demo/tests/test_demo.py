@@ -33,6 +33,7 @@ from soms.demo.calibration import size_of
 from soms.demo.names import gb11714_check
 from soms.demo.planning import FLAGSHIP_USCC, DemoState
 from soms.demo.rates import RATES_FROM, demo_rates, write_rates
+from soms.filing.models import Contract, WorkforceReport
 from soms.reference.choices import DesignationKind
 from soms.reference.models import CityDesignation, Division, ExchangeRate
 from soms.reference.services import save_rates
@@ -48,7 +49,7 @@ def _enterprise_rows() -> list[tuple[str, str, str, str]]:
 
 @pytest.mark.django_db
 def test_the_default_demo_is_the_planned_dataset_spread_over_the_country() -> None:
-    report = build(seed=2026)
+    report = build(seed=2026, months=0)
 
     assert report.created and report.enterprises == DEFAULT_COUNT
     # What was written is what an independent plan for the same seed says, state included.
@@ -84,7 +85,7 @@ def test_the_default_demo_is_the_planned_dataset_spread_over_the_country() -> No
 
 @pytest.mark.django_db
 def test_certificates_are_current_expiring_and_expired() -> None:
-    build(count=SMALL)
+    build(count=SMALL, months=0)
 
     states = Counter(c.state for c in Certification.objects.all())
     assert {"valid", "expiring", "expired"} <= set(states)
@@ -97,7 +98,7 @@ def test_certificates_are_current_expiring_and_expired() -> None:
 
 @pytest.mark.django_db
 def test_every_role_has_a_user_and_every_login_signs_in_with_the_demo_password() -> None:
-    build(count=SMALL)
+    build(count=SMALL, months=0)
 
     assert set(User.objects.values_list("role", flat=True)) == set(Role.values)
     assert {login.role for login in logins()} == set(Role)
@@ -118,7 +119,7 @@ def test_every_role_has_a_user_and_every_login_signs_in_with_the_demo_password()
 
 @pytest.mark.django_db
 def test_every_district_with_enterprises_has_its_reviewer() -> None:
-    build(count=SMALL)
+    build(count=SMALL, months=0)
 
     reviewed = set(
         User.objects.filter(role=Role.DISTRICT_REVIEWER).values_list("division_id", flat=True)
@@ -133,10 +134,10 @@ def test_every_district_with_enterprises_has_its_reviewer() -> None:
 @pytest.mark.django_db
 def test_the_command_builds_once_and_prints_the_logins_every_time() -> None:
     first, second = StringIO(), StringIO()
-    call_command("demo", "--count", str(SMALL), stdout=first)
+    call_command("demo", "--count", str(SMALL), "--months", "0", stdout=first)
     rows = _enterprise_rows()
     events = AuditEvent.objects.count()
-    call_command("demo", "--count", str(SMALL), stdout=second)
+    call_command("demo", "--count", str(SMALL), "--months", "0", stdout=second)
 
     assert "already exists" in second.getvalue()
     assert _enterprise_rows() == rows and len(rows) == SMALL
@@ -237,3 +238,18 @@ def test_rates_cover_every_month_in_plausible_ranges_and_keep_existing_ones() ->
             assert Decimal("6.9") <= value <= Decimal("7.3")
             assert by_key[(m, "HKD")] == pytest.approx(value / Decimal("7.8"), rel=Decimal("0.01"))
     assert rates == demo_rates(2026, today)
+
+
+@pytest.mark.django_db
+def test_the_command_adds_the_filings_once() -> None:
+    first, second, third = StringIO(), StringIO(), StringIO()
+    call_command("demo", "--count", "12", "--months", "0", stdout=first)
+    assert not Contract.objects.exists()
+    call_command("demo", "--count", "12", "--months", "3", stdout=second)
+    events = AuditEvent.objects.count()
+    call_command("demo", "--count", "12", "--months", "3", stdout=third)
+
+    assert "filings were added" in second.getvalue() and "Filings:" in second.getvalue()
+    assert WorkforceReport.objects.exists()
+    assert "already exists" in third.getvalue()
+    assert AuditEvent.objects.count() == events

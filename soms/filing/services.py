@@ -1,0 +1,499 @@
+"""The filer's side of a record's life: create and edit drafts, submit, withdraw, discard, and
+start a correction of an approved record. Reviewers' decisions are in :mod:`soms.review.services`.
+
+Each function is one transaction with its audit event, checks the actor through ``restrict()``,
+and refuses with a :class:`ServiceError` naming the field and the rule.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Any, TypeVar
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
+
+from soms.accounts.models import User
+from soms.audit.services import record as audit
+from soms.audit.services import snapshot
+from soms.core.errors import ConflictError, NotPermitted, ServiceError
+from soms.filing import calendar, rules
+from soms.filing.choices import EDITABLE, Direction, RecordStatus, Severity
+from soms.filing.models import (
+    Amendment,
+    Contract,
+    Execution,
+    FiledRecord,
+    WorkforceReport,
+)
+from soms.reference.models import CatalogueItem, CatalogueVersion, Country, Currency
+from soms.registry.models import Enterprise
+
+R = TypeVar("R", bound=FiledRecord)
+
+
+def _label(model: type[FiledRecord], field: str) -> Any:
+    return getattr(model._meta.get_field(field), "verbose_name", field)
+
+
+def _required(model: type[FiledRecord], field: str) -> ServiceError:
+    return ServiceError(
+        _("“%(field)s” is required."),
+        code="required",
+        field=field,
+        params={"field": _label(model, field)},
+    )
+
+
+def _date(model: type[FiledRecord], field: str, value: Any, required: bool) -> dt.date | None:
+    if value in (None, ""):
+        if required:
+            raise _required(model, field)
+        return None
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise ServiceError(
+            _("“%(value)s” is not a date (YYYY-MM-DD)."),
+            code="invalid_date",
+            field=field,
+            params={"value": value},
+        ) from None
+
+
+def _amount(model: type[FiledRecord], field: str, value: Any) -> Decimal:
+    if value in (None, ""):
+        raise _required(model, field)
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        raise ServiceError(
+            _("“%(value)s” is not a plain decimal number."),
+            code="invalid_number",
+            field=field,
+            params={"value": value},
+        ) from None
+    if not amount.is_finite():
+        raise ServiceError(
+            _("“%(value)s” is not a plain decimal number."),
+            code="invalid_number",
+            field=field,
+            params={"value": value},
+        )
+    # What the column holds (max_digits, decimal_places): a larger number is refused here, not
+    # by the database.
+    column: Any = model._meta.get_field(field)
+    limit = Decimal(10) ** (column.max_digits - column.decimal_places)
+    if amount >= limit:
+        raise ServiceError(
+            _("Ensure this value is less than or equal to %(limit_value)s."),
+            code="too_large",
+            field=field,
+            params={"limit_value": f"{limit - Decimal('0.01'):,}"},
+        )
+    if amount <= 0 or amount != amount.quantize(Decimal("0.01")):
+        raise ServiceError(
+            _("The amount must be greater than zero, with at most two decimals."),
+            code="invalid_amount",
+            field=field,
+        )
+    return amount
+
+
+def _count(model: type[FiledRecord], field: str, value: Any) -> int:
+    if value in (None, ""):
+        raise _required(model, field)
+    try:
+        number = int(str(value))
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise ServiceError(
+            _("“%(value)s” is not a whole number of people."),
+            code="invalid_count",
+            field=field,
+            params={"value": value},
+        )
+    if number > MAX_COUNT:
+        raise ServiceError(
+            _("Ensure this value is less than or equal to %(limit_value)s."),
+            code="too_large",
+            field=field,
+            params={"limit_value": MAX_COUNT},
+        )
+    return number
+
+
+MAX_COUNT = 2147483647  # what a PositiveIntegerField holds on every database
+
+
+def _text(model: type[FiledRecord], field: str, value: Any, required: bool) -> str:
+    text = str(value or "").strip()
+    if not text and required:
+        raise _required(model, field)
+    limit = getattr(model._meta.get_field(field), "max_length", None)
+    if limit and len(text) > limit:
+        raise ServiceError(
+            ngettext_lazy(
+                "Ensure this value has at most %(limit_value)d character (it has %(show_value)d).",
+                "Ensure this value has at most %(limit_value)d characters (it has %(show_value)d).",
+                limit,
+            ),
+            code="too_long",
+            field=field,
+            params={"limit_value": limit, "show_value": len(text)},
+        )
+    return text
+
+
+def _country(value: Any) -> Country:
+    text = str(value or "").strip()
+    if not text:
+        raise _required(Contract, "counterpart_country")
+    country = (
+        Country.objects.filter(code=text.upper()).first()
+        or Country.objects.filter(name_zh=text).first()
+        or Country.objects.filter(name_en__iexact=text).first()
+    )
+    if country is None:
+        raise ServiceError(
+            _(
+                "“%(value)s” is not a country or territory of ISO 3166-1 (give its two-letter "
+                "code, e.g. US, or its Chinese name)."
+            ),
+            code="unknown_country",
+            field="counterpart_country",
+            params={"value": text},
+        )
+    return country
+
+
+def _currency(value: Any) -> Currency:
+    text = str(value or "").strip().upper()
+    if not text:
+        raise _required(Contract, "currency")
+    currency = Currency.objects.filter(code=text).first()
+    if currency is None:
+        raise ServiceError(
+            _("“%(value)s” is not an ISO 4217 currency code."),
+            code="unknown_currency",
+            field="currency",
+            params={"value": text},
+        )
+    return currency
+
+
+def _category(value: Any, signed_on: dt.date) -> CatalogueItem:
+    code = str(value or "").strip().upper()
+    if not code:
+        raise _required(Contract, "category")
+    version = CatalogueVersion.in_force_on(signed_on)
+    item = version.items.filter(code=code).first() if version else None
+    if item is None or item.children.exists():
+        raise ServiceError(
+            _(
+                "%(code)s is not a category of the catalogue in force on %(date)s (version "
+                "%(version)s): choose one of its most detailed categories."
+            ),
+            code="category_not_leaf",
+            field="category",
+            params={
+                "code": code,
+                "date": signed_on.isoformat(),
+                "version": version.code if version else "—",
+            },
+        )
+    return item
+
+
+def clean_values(model: type[R], data: dict[str, Any]) -> dict[str, Any]:
+    """The value fields of a record kind, typed and looked up; refuses the first bad field."""
+    if model is Contract:
+        direction = data.get("direction")
+        if direction not in Direction.values:
+            raise ServiceError(
+                _("The direction is “inbound” or “outbound”."),
+                code="invalid_choice",
+                field="direction",
+            )
+        name = _text(model, "counterpart_name", data.get("counterpart_name"), True)
+        signed_on = _date(model, "signed_on", data.get("signed_on"), True)
+        assert signed_on is not None
+        return {
+            "direction": direction,
+            "counterpart_name": name,
+            "counterpart_country": _country(data.get("counterpart_country")),
+            "category": _category(data.get("category"), signed_on),
+            "currency": _currency(data.get("currency")),
+            "amount": _amount(model, "amount", data.get("amount")),
+            "signed_on": signed_on,
+            "start_on": _date(model, "start_on", data.get("start_on"), False),
+            "end_on": _date(model, "end_on", data.get("end_on"), False),
+        }
+    if model is Amendment:
+        return {
+            "effective_on": _date(model, "effective_on", data.get("effective_on"), True),
+            "new_amount": _amount(model, "new_amount", data.get("new_amount")),
+            "reason": str(data.get("reason") or "").strip(),
+        }
+    if model is Execution:
+        return {
+            "executed_on": _date(model, "executed_on", data.get("executed_on"), True),
+            "currency": _currency(data.get("currency")),
+            "amount": _amount(model, "amount", data.get("amount")),
+            "receipt_no": _text(model, "receipt_no", data.get("receipt_no"), False),
+        }
+    if model is WorkforceReport:
+        return {f: _count(model, f, data.get(f)) for f in model.VALUE_FIELDS}
+    raise ValueError(f"not a record kind: {model!r}")  # pragma: no cover
+
+
+def _refuse_errors(row: FiledRecord, context: rules.Context) -> list[rules.Violation]:
+    found = rules.check(row, context)
+    errors = [v for v in found if v.severity == Severity.ERROR]
+    if errors:
+        first = errors[0]
+        raise ServiceError(first.message, code=first.code, field=first.field, params=first.params)
+    return [v for v in found if v.severity == Severity.WARNING]
+
+
+def _require(actor: User, row: FiledRecord, action: str = "file") -> None:
+    if not type(row).objects.restrict(actor, action).filter(pk=row.pk).exists():
+        raise NotPermitted(_("You may not do this to this record."), code="not_permitted")
+
+
+def _locked(row: R, expected_version: int | None) -> R:
+    current = type(row).objects.select_for_update().get(pk=row.pk)
+    if expected_version is not None and current.lock_version != expected_version:
+        raise ConflictError(
+            _(
+                "This record was changed by someone else in the meantime. Reload the page to "
+                "see its current state, then try again."
+            ),
+            code="conflict",
+        )
+    return current  # type: ignore[return-value]
+
+
+def _key_taken(model: type[FiledRecord]) -> ServiceError:
+    return ServiceError(
+        _("There is already a record with this number; change that record instead."),
+        code="duplicate",
+        field=model.KEY_FIELDS[-1],
+    )
+
+
+def create_record(
+    *,
+    actor: User,
+    model: type[R],
+    enterprise: Enterprise,
+    key: dict[str, Any],
+    data: dict[str, Any],
+    context: rules.Context | None = None,
+) -> R:
+    """A new record as a draft of ``enterprise``. ``key`` names it (``contract_no``; for an
+    amendment or execution also its ``contract``; ``month`` for workforce)."""
+    if not Enterprise.objects.restrict(actor, "change").filter(pk=enterprise.pk).exists():
+        raise NotPermitted(_("You may not file for this enterprise."), code="not_permitted")
+    if not enterprise.is_registered:
+        raise ServiceError(_("Only a registered enterprise files records."), code="not_registered")
+    key = {field: key.get(field) for field in model.KEY_FIELDS}  # nothing else is set by key
+    for field in model.KEY_FIELDS:
+        value = key.get(field)
+        if isinstance(value, str):
+            value = key[field] = _text(model, field, value, True)
+        if not value:
+            raise _required(model, field)
+    if "contract" in key and key["contract"].enterprise_id != enterprise.pk:
+        raise ServiceError(
+            _("The contract belongs to another enterprise."),
+            code="contract_of_other",
+            field="contract",
+        )
+    if "month" in key:
+        month = _date(model, "month", key["month"], True)
+        assert month is not None
+        key["month"] = calendar.month_of(month)
+    values = clean_values(model, data)
+    row = model(enterprise=enterprise, created_by=actor, **key, **values)
+    row.period = calendar.month_of(row.dated_on())
+    context = context or rules.Context()
+    try:
+        with transaction.atomic():
+            if model.objects.records().filter(enterprise=enterprise, **key).exists():
+                raise _key_taken(model)
+            row.warnings = [w.as_dict() for w in _refuse_errors(row, context)]
+            row.save()
+            audit(f"filing.{model.kind}.created", actor=actor, obj=row, after=snapshot(row))
+    except IntegrityError:
+        raise _key_taken(model) from None
+    return row
+
+
+@transaction.atomic
+def update_record(
+    *,
+    actor: User,
+    row: R,
+    data: dict[str, Any],
+    expected_version: int | None = None,
+    context: rules.Context | None = None,
+) -> R:
+    """Change the values of a draft or returned row (a record or a correction)."""
+    _require(actor, row)
+    current = _locked(row, expected_version)
+    if current.status not in EDITABLE:
+        raise ServiceError(
+            _(
+                "Only a draft or a returned record can be edited; this one is “%(status)s”. "
+                "Start a correction to change an approved record."
+            ),
+            code="not_editable",
+            params={"status": RecordStatus(current.status).label},
+        )
+    before = snapshot(current)
+    for field, value in clean_values(type(current), data).items():
+        setattr(current, field, value)
+    current.period = calendar.month_of(current.dated_on())
+    current.warnings = [w.as_dict() for w in _refuse_errors(current, context or rules.Context())]
+    current.lock_version += 1
+    current.save()
+    audit(
+        f"filing.{current.kind}.edited",
+        actor=actor,
+        obj=current,
+        before=before,
+        after=snapshot(current),
+    )
+    return current
+
+
+@transaction.atomic
+def submit(
+    *,
+    actor: User,
+    row: R,
+    comment: str = "",
+    expected_version: int | None = None,
+    context: rules.Context | None = None,
+) -> R:
+    """Submit a draft or a returned row for review. Errors block; warnings need a comment."""
+    _require(actor, row)
+    current = _locked(row, expected_version)
+    if current.status not in EDITABLE:
+        raise ServiceError(
+            _("Only a draft or a returned record can be submitted; this one is “%(status)s”."),
+            code="illegal_transition",
+            params={"status": RecordStatus(current.status).label},
+        )
+    context = context or rules.Context()
+    warnings = _refuse_errors(current, context)
+    comment = (comment or "").strip()
+    if warnings and not comment:
+        raise ServiceError(
+            _("Explain the warnings before submitting: %(warnings)s"),
+            code="warning_comment_required",
+            field="warning_comment",
+            params={"warnings": rules.Listing(warnings)},
+        )
+    before = snapshot(current)
+    now = context.now or timezone.now()
+    enterprise = current.enterprise
+    current.status = RecordStatus.SUBMITTED
+    current.submitted_at = now
+    current.warnings = [w.as_dict() for w in warnings]
+    current.warning_comment = comment if warnings else ""
+    # Late against the day of filing: the moment given, else the day the rules judged by.
+    filed_on = timezone.localdate(context.now) if context.now else context.today
+    current.is_late = (not context.history) and filed_on > calendar.effective_due_date(
+        enterprise.pk, enterprise.division_id, current.period
+    )
+    current.lock_version += 1
+    current.save()
+    audit(
+        f"filing.{current.kind}.submitted",
+        actor=actor,
+        obj=current,
+        before=before,
+        after=snapshot(current),
+        reason=current.warning_comment,
+    )
+    return current
+
+
+@transaction.atomic
+def withdraw(*, actor: User, row: R, expected_version: int | None = None) -> R:
+    """Take a submitted row back before review; it returns to draft."""
+    _require(actor, row)
+    current = _locked(row, expected_version)
+    if current.status != RecordStatus.SUBMITTED:
+        raise ServiceError(
+            _("Only a record awaiting review can be withdrawn; this one is “%(status)s”."),
+            code="illegal_transition",
+            params={"status": RecordStatus(current.status).label},
+        )
+    before = snapshot(current)
+    current.status = RecordStatus.DRAFT
+    current.lock_version += 1
+    current.save()
+    audit(
+        f"filing.{current.kind}.withdrawn",
+        actor=actor,
+        obj=current,
+        before=before,
+        after=snapshot(current),
+    )
+    return current
+
+
+@transaction.atomic
+def discard(*, actor: User, row: FiledRecord) -> None:
+    """Delete a draft that was never approved (a record or a correction)."""
+    _require(actor, row)
+    current = _locked(row, None)
+    if current.status != RecordStatus.DRAFT:
+        raise ServiceError(_("Only a draft can be discarded."), code="illegal_transition")
+    dependants: list[Any] = [getattr(current, name, None) for name in ("executions", "amendments")]
+    if current.corrects_id is None and any(d is not None and d.exists() for d in dependants):
+        raise ServiceError(
+            _("Discard the contract's executions and amendments first."), code="has_dependants"
+        )
+    audit(f"filing.{current.kind}.discarded", actor=actor, obj=current, before=snapshot(current))
+    current.delete()
+
+
+@transaction.atomic
+def start_correction(*, actor: User, record: R) -> R:
+    """A draft correction of an approved record, with the record's values to edit. The record
+    keeps its approved values, and keeps counting, until the correction is approved."""
+    _require(actor, record)
+    current = _locked(record, None)
+    if current.corrects_id is not None or current.status != RecordStatus.APPROVED:
+        raise ServiceError(_("Only an approved record is corrected."), code="illegal_transition")
+    model: Any = type(current)  # the concrete kind; typed loosely for the ORM plugin
+    open_correction = (
+        model.objects.filter(corrects_id=current.pk).exclude(status=RecordStatus.APPROVED).first()
+    )
+    if open_correction is not None:
+        return open_correction  # type: ignore[return-value]
+    values: dict[str, Any] = {
+        f: getattr(current, f) for f in (*current.KEY_FIELDS, *current.VALUE_FIELDS)
+    }
+    values.update(
+        enterprise=current.enterprise, corrects=current, created_by=actor, period=current.period
+    )
+    correction = type(current)(**values)
+    correction.save()
+    audit(
+        f"filing.{current.kind}.correction_started",
+        actor=actor,
+        obj=current,
+        after={"correction": correction.pk},
+    )
+    return correction  # type: ignore[return-value]

@@ -1,0 +1,38 @@
+"""The filing rule that review adds: nothing is filed or changed in a signed-off month."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from django.utils.translation import gettext_lazy as _
+
+from soms.filing.calendar import month_of
+from soms.filing.choices import Severity
+from soms.filing.models import Amendment, Contract, Execution, FiledRecord, WorkforceReport
+from soms.filing.rules import Context, Violation, rule
+
+
+@rule("locked_month", Severity.ERROR, Contract, Amendment, Execution, WorkforceReport)
+def locked_month(record: FiledRecord, context: Context) -> Iterator[Violation]:
+    from soms.review.services import locking_sign_off
+
+    day = record.dated_on()
+    if day is None:
+        return
+    months = [month_of(day)]
+    if record.corrects_id is not None:
+        # A correction also changes the month the record counts in now (its date may move).
+        months.append(record.record.period)
+    for month in months:
+        if locking_sign_off(record.enterprise.division_id, month) is not None:
+            yield Violation(
+                "locked_month",
+                Severity.ERROR,
+                record.DATE_FIELD,
+                _(
+                    "%(month)s is signed off and locked for this jurisdiction; ask the level "
+                    "above to reopen it."
+                ),
+                {"month": f"{month:%Y-%m}"},
+            )
+            return
