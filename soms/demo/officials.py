@@ -77,10 +77,11 @@ def ensure_reviewers(divisions: Iterable[str]) -> int:
     districts = {code for code, _city, _province in rows}
     cities = {city for _code, city, _province in rows}
     provinces = {province for _code, _city, province in rows}
+    # A municipality is a city and a province under one code: the titles tell them apart.
     wanted = (
         (Role.DISTRICT_REVIEWER, DISTRICT_REVIEWER_PREFIX, districts, "审核员"),
-        (Role.CITY_REVIEWER, CITY_REVIEWER_PREFIX, cities, "审核员"),
-        (Role.PROVINCE_REVIEWER, PROVINCE_REVIEWER_PREFIX, provinces, "审核员"),
+        (Role.CITY_REVIEWER, CITY_REVIEWER_PREFIX, cities, "审核员（市级）"),
+        (Role.PROVINCE_REVIEWER, PROVINCE_REVIEWER_PREFIX, provinces, "审核员（省级）"),
     )
     created = 0
     for role, prefix, codes, title in wanted:

@@ -1,5 +1,6 @@
-"""Filing through the API: an enterprise's contracts, amendments, executions and monthly
-workforce (``/api/v1/filing/{kind}/``), with the same services and rules as the web pages.
+"""Filing through the API: an enterprise's contracts, amendments, executions, monthly
+workforce, annual information forms and training records (``/api/v1/filing/{kind}/``), with the
+same services and rules as the web pages.
 
 A record moves draft → submitted → approved, or → returned (with the reason) → resubmitted; it
 may be withdrawn before review. An approved record is changed through a *correction*
@@ -29,7 +30,7 @@ from soms.review.services import comments_on
 
 router = Router(tags=["filing"])
 
-RecordKind = Literal["contract", "amendment", "execution", "workforce"]
+RecordKind = Literal["contract", "amendment", "execution", "workforce", "annual", "training"]
 StatusName = Literal["draft", "submitted", "returned", "approved"]
 
 
@@ -72,7 +73,9 @@ def plain(row: FiledRecord, field: str) -> Any:
     if hasattr(value, "pk"):
         return value.pk  # country and currency: their ISO codes
     if isinstance(value, Decimal):
-        return f"{value:.2f}"  # every amount has two decimal places
+        # Every amount has two decimal places, training hours one.
+        places = getattr(type(row)._meta.get_field(field), "decimal_places", 2)
+        return f"{value:.{places}f}"
     if isinstance(value, dt.date):
         return value.isoformat()
     return value
@@ -80,17 +83,25 @@ def plain(row: FiledRecord, field: str) -> Any:
 
 class RecordOut(Schema):
     id: int
-    kind: str = Field(description="contract, amendment, execution or workforce")
+    kind: str = Field(description="contract, amendment, execution, workforce, annual or training")
     enterprise: str = Field(description="USCC of the filing enterprise")
     status: str = Field(description="draft, submitted, returned or approved")
     corrects: int | None = Field(
         description="For a correction: the id of the approved record it corrects"
     )
-    period: str = Field(description="YYYY-MM, the month the record is dated in")
-    is_late: bool = Field(description="Submitted after the month's due date")
+    period: str = Field(
+        description="YYYY-MM, the month the record is dated in (the annual form: December of "
+        "its year)"
+    )
+    is_late: bool = Field(
+        description="Submitted after the due date, with any extension: a month's records are "
+        "due in the next month (SOMS_DUE_DAY, default the 5th), the annual form in the following "
+        "year (SOMS_ANNUAL_DUE, default 15 January)"
+    )
     key: dict[str, Any] = Field(
         description="What names the record: contract_no; for an amendment or execution also "
-        "amendment_no or execution_no; month (YYYY-MM) for workforce"
+        "amendment_no or execution_no; month (YYYY-MM) for workforce; year for the annual form; "
+        "record_no for a training record"
     )
     values: dict[str, Any] = Field(
         description="The values filed (references as codes, amounts as decimal strings)"
@@ -184,6 +195,37 @@ class ValuesIn(Schema):
     employees_college: int | None = Field(None, description="workforce")
     new_hires: int | None = Field(None, description="workforce")
     new_hires_college: int | None = Field(None, description="workforce")
+    revenue_total: Decimal | None = Field(
+        None, description="annual: total operating revenue, yuan, at most 2 decimals, >= 0"
+    )
+    revenue_outsourcing: Decimal | None = Field(
+        None, description="annual: service-outsourcing revenue, yuan (<= revenue_total)"
+    )
+    revenue_offshore: Decimal | None = Field(
+        None,
+        description="annual: offshore service-outsourcing revenue, yuan (<= revenue_outsourcing)",
+    )
+    revenue_tase_scope: Decimal | None = Field(
+        None,
+        description="annual: revenue from advanced-technology services, yuan (<= revenue_total)",
+    )
+    staff_education_spend: Decimal | None = Field(
+        None, description="annual: staff education spending, yuan"
+    )
+    employees_year_end: int | None = Field(None, description="annual: employees at the year end")
+    employees_college_year_end: int | None = Field(
+        None, description="annual: employees with college education at the year end"
+    )
+    trainee_name: str | None = Field(
+        None, description="training: the trainee's name (no identity document number)"
+    )
+    institution: str | None = Field(None, description="training: the training institution")
+    course: str | None = Field(None, description="training")
+    hours: Decimal | None = Field(None, description="training: > 0, at most 1 decimal")
+    completed_on: dt.date | None = Field(None, description="training: not in the future")
+    hired: bool | None = Field(
+        None, description="training: hired by the enterprise after the training (default false)"
+    )
 
 
 class RecordIn(ValuesIn):
@@ -197,6 +239,8 @@ class RecordIn(ValuesIn):
     amendment_no: str | None = Field(None, description="amendment: its number")
     execution_no: str | None = Field(None, description="execution: its number")
     month: str | None = Field(None, description="workforce: YYYY-MM")
+    year: int | None = Field(None, description="annual: the year reported on (YYYY)")
+    record_no: str | None = Field(None, description="training: its number")
 
 
 class RecordUpdateIn(ValuesIn):
@@ -260,6 +304,8 @@ def key_of(kind: str, user: User, enterprise: Enterprise, data: dict[str, Any]) 
     if kind == "workforce":
         month = data.get("month")
         return {"month": month_param(month) if month else None}
+    if kind in ("annual", "training"):
+        return {f: data.get(f) for f in RECORD_MODELS[kind].KEY_FIELDS}
     number = (data.get("contract_no") or "").strip()
     if not number:
         raise ServiceError(

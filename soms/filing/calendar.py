@@ -2,6 +2,9 @@
 
 - A month's records are due by ``SOMS_DUE_DAY`` (default 5) of the next month; filing later is
   allowed inside the window but marked late. An extension moves the due date.
+- The annual information form, dated 31 December of its year, is due on ``SOMS_ANNUAL_DUE``
+  (month, day; default 15 January) of the following year. An extension of December moves it
+  too, when the extension runs later.
 - Late-filing window (default): until 31 March, records dated from 1 July of the previous year up
   to today; from 1 April, only those dated from 1 January of the current year. An extension also
   admits its month until its date. On-time status and locking are separate: a locked month is
@@ -16,6 +19,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import Q
 
+from soms.filing.choices import Cycle
 from soms.filing.models import Extension
 
 
@@ -27,11 +31,19 @@ def next_month(month: dt.date) -> dt.date:
     return dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
 
 
-def due_date(period: dt.date) -> dt.date:
-    month = next_month(period)
-    last_day = (next_month(month) - dt.timedelta(days=1)).day
+def _day_in(month: dt.date, day: int) -> dt.date:
     # A configured day the month does not have (31 in April, 29 in February …) is its last day.
-    return month.replace(day=min(getattr(settings, "SOMS_DUE_DAY", 5), last_day))
+    last_day = (next_month(month) - dt.timedelta(days=1)).day
+    return month.replace(day=min(day, last_day))
+
+
+def due_date(period: dt.date, cycle: Cycle = Cycle.MONTHLY) -> dt.date:
+    """When the records of a month (``period``, its first day) fall due; for the annual form
+    (``cycle=Cycle.ANNUAL``, dated in December of its year) in the following year."""
+    if cycle == Cycle.ANNUAL:
+        month, day = getattr(settings, "SOMS_ANNUAL_DUE", (1, 15))
+        return _day_in(dt.date(period.year + 1, month, 1), day)
+    return _day_in(next_month(period), getattr(settings, "SOMS_DUE_DAY", 5))
 
 
 @dataclass(frozen=True)
@@ -62,9 +74,11 @@ def extension_for(enterprise_id: int, division_id: str, period: dt.date) -> Exte
     )
 
 
-def effective_due_date(enterprise_id: int, division_id: str, period: dt.date) -> dt.date:
+def effective_due_date(
+    enterprise_id: int, division_id: str, period: dt.date, cycle: Cycle = Cycle.MONTHLY
+) -> dt.date:
     extension = extension_for(enterprise_id, division_id, period)
-    due = due_date(period)
+    due = due_date(period, cycle)
     return max(due, extension.until) if extension else due
 
 

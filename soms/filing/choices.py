@@ -1,3 +1,5 @@
+from enum import StrEnum
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -20,3 +22,11 @@ class Severity(models.TextChoices):
 
 
 EDITABLE = frozenset({RecordStatus.DRAFT, RecordStatus.RETURNED})
+
+
+class Cycle(StrEnum):
+    """When a record kind falls due (``soms.filing.calendar.due_date``): a month's records in
+    the next month, the annual information form in January of the following year."""
+
+    MONTHLY = "monthly"
+    ANNUAL = "annual"

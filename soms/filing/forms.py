@@ -9,7 +9,9 @@ import datetime as dt
 from typing import Any, ClassVar
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from soms.core.errors import bilingual
@@ -252,11 +254,61 @@ class WorkforceForm(RecordForm):
         return month
 
 
+def _yuan_input() -> forms.TextInput:
+    return forms.TextInput(attrs={"inputmode": "decimal"})
+
+
+def _count_input() -> forms.NumberInput:
+    return forms.NumberInput(attrs={"min": 0, "step": 1})
+
+
+class AnnualForm(RecordForm):
+    model = RECORD_MODELS["annual"]
+    REQUIRED = ("year", *RECORD_MODELS["annual"].VALUE_FIELDS)
+
+    year = forms.CharField(widget=forms.NumberInput(attrs={"min": 1000, "max": 9999, "step": 1}))
+    revenue_total = forms.CharField(widget=_yuan_input())
+    revenue_outsourcing = forms.CharField(widget=_yuan_input())
+    revenue_offshore = forms.CharField(widget=_yuan_input())
+    revenue_tase_scope = forms.CharField(widget=_yuan_input())
+    staff_education_spend = forms.CharField(widget=_yuan_input())
+    employees_year_end = forms.CharField(widget=_count_input())
+    employees_college_year_end = forms.CharField(widget=_count_input())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        month, day = getattr(settings, "SOMS_ANNUAL_DUE", (1, 15))
+        self.fields["year"].help_text = _(
+            "The year reported on (YYYY); the form is due on %(due)s of the following year."
+        ) % {"due": date_format(dt.date(2000, month, day), "MONTH_DAY_FORMAT")}
+        if self.row is None:
+            self.fields["year"].initial = timezone.localdate().year - 1
+
+
+class TrainingForm(RecordForm):
+    model = RECORD_MODELS["training"]
+    REQUIRED = ("record_no", "trainee_name", "institution", "course", "hours", "completed_on")
+
+    record_no = forms.CharField(max_length=100)
+    trainee_name = forms.CharField(
+        max_length=100, help_text=_("The trainee's name only: no identity document number.")
+    )
+    institution = forms.CharField(max_length=300)
+    course = forms.CharField(max_length=300)
+    hours = forms.CharField(widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+    completed_on = forms.CharField(widget=DATE)
+    hired = forms.BooleanField(
+        help_text=_("Tick if the enterprise hired the trainee after the training.")
+    )
+
+
 FORMS: dict[str, type[RecordForm]] = {
     "contract": ContractForm,
     "amendment": AmendmentForm,
     "execution": ExecutionForm,
     "workforce": WorkforceForm,
+    "annual": AnnualForm,
+    "training": TrainingForm,
 }
 
 

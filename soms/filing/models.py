@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from soms.core.querysets import RestrictedQuerySet
-from soms.filing.choices import Direction, RecordStatus
+from soms.filing.choices import Cycle, Direction, RecordStatus
 
 if TYPE_CHECKING:
     from soms.accounts.models import User
@@ -103,7 +103,13 @@ class FiledRecord(models.Model):
     # The fields that name a record within its enterprise (or contract).
     KEY_FIELDS: ClassVar[tuple[str, ...]] = ()
     kind: ClassVar[str] = ""
+    # The stored date that places the record in a month.
     DATE_FIELD: ClassVar[str] = ""
+    # The field a filer enters that date through, when it is not the date itself (the annual
+    # form's year); refusals about the date name it.
+    DATE_INPUT: ClassVar[str] = ""
+    # When the record falls due (calendar.due_date).
+    CYCLE: ClassVar[Cycle] = Cycle.MONTHLY
 
     class Meta:
         abstract = True
@@ -121,6 +127,16 @@ class FiledRecord(models.Model):
         """The date that places the record in a month (statistics-rules.md, Measures)."""
         value: dt.date = getattr(self, self.DATE_FIELD)
         return value
+
+    @classmethod
+    def date_input(cls) -> str:
+        """The field that refusals about the record's date name."""
+        return cls.DATE_INPUT or cls.DATE_FIELD
+
+    @classmethod
+    def derived_from_key(cls, key: dict[str, Any]) -> dict[str, Any]:
+        """Stored fields that follow from the key (the annual form's year end)."""
+        return {}
 
     def values(self) -> dict[str, Any]:
         return {
@@ -357,8 +373,169 @@ class WorkforceReport(FiledRecord):
         return f"{self.month:%Y-%m}"
 
 
+class AnnualReport(FiledRecord):
+    """The annual enterprise information form: the previous year's revenue, staff at the year
+    end and staff-education spending, due on 15 January (``SOMS_ANNUAL_DUE``). Amounts in yuan.
+
+    It is dated on the last day of its year (``year_end``, set from ``year``), so the filing
+    window, locks and statistics place it in that year's December."""
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    year_end = models.DateField(_("year end"), editable=False)
+    revenue_total = models.DecimalField(
+        _("total operating revenue (yuan)"), max_digits=20, decimal_places=2
+    )
+    revenue_outsourcing = models.DecimalField(
+        _("service-outsourcing revenue (yuan)"), max_digits=20, decimal_places=2
+    )
+    revenue_offshore = models.DecimalField(
+        _("offshore service-outsourcing revenue (yuan)"), max_digits=20, decimal_places=2
+    )
+    revenue_tase_scope = models.DecimalField(
+        _("revenue from advanced-technology services (yuan)"), max_digits=20, decimal_places=2
+    )
+    staff_education_spend = models.DecimalField(
+        _("staff education spending (yuan)"), max_digits=20, decimal_places=2
+    )
+    employees_year_end = models.PositiveIntegerField(_("employees at the year end"))
+    employees_college_year_end = models.PositiveIntegerField(
+        _("employees with college education at the year end")
+    )
+
+    VALUE_FIELDS = (
+        "revenue_total",
+        "revenue_outsourcing",
+        "revenue_offshore",
+        "revenue_tase_scope",
+        "staff_education_spend",
+        "employees_year_end",
+        "employees_college_year_end",
+    )
+    AMOUNT_FIELDS: ClassVar[tuple[str, ...]] = VALUE_FIELDS[:5]
+    KEY_FIELDS = ("year",)
+    kind = "annual"
+    DATE_FIELD = "year_end"
+    DATE_INPUT = "year"
+    CYCLE = Cycle.ANNUAL
+
+    class Meta:
+        verbose_name = _("annual information form")
+        verbose_name_plural = _("annual information forms")
+        ordering = ["-year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enterprise", "year"],
+                condition=Q(corrects__isnull=True),
+                name="annual_unique_year",
+                violation_error_message=_(
+                    "This enterprise already has an annual information form for this year."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(year_end__year=models.F("year"), year_end__month=12, year_end__day=31),
+                name="annual_year_end_of_year",
+                violation_error_message=_("The year end is 31 December of the year."),
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    revenue_total__gte=Decimal(0),
+                    revenue_outsourcing__gte=Decimal(0),
+                    revenue_offshore__gte=Decimal(0),
+                    revenue_tase_scope__gte=Decimal(0),
+                    staff_education_spend__gte=Decimal(0),
+                ),
+                name="annual_amounts_not_negative",
+                violation_error_message=_("Amounts cannot be negative."),
+            ),
+            models.CheckConstraint(
+                condition=Q(revenue_outsourcing__lte=models.F("revenue_total")),
+                name="annual_outsourcing_within_total",
+                violation_error_message=_(
+                    "Service-outsourcing revenue cannot exceed total operating revenue."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(revenue_offshore__lte=models.F("revenue_outsourcing")),
+                name="annual_offshore_within_outsourcing",
+                violation_error_message=_(
+                    "Offshore service-outsourcing revenue cannot exceed service-outsourcing "
+                    "revenue."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(revenue_tase_scope__lte=models.F("revenue_total")),
+                name="annual_tase_within_total",
+                violation_error_message=_(
+                    "Revenue from advanced-technology services cannot exceed total operating "
+                    "revenue."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(employees_college_year_end__lte=models.F("employees_year_end")),
+                name="annual_college_within_employees",
+                violation_error_message=_("College counts cannot exceed their totals."),
+            ),
+            *_status_checks("annual"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+    @classmethod
+    def derived_from_key(cls, key: dict[str, Any]) -> dict[str, Any]:
+        return {"year_end": dt.date(key["year"], 12, 31)}
+
+
+class TrainingRecord(FiledRecord):
+    """A trainee's training course at a training institution, and whether the enterprise hired
+    the trainee after it. Of the trainee's personal data only the name is kept."""
+
+    record_no = models.CharField(_("training record number"), max_length=100)
+    trainee_name = models.CharField(_("trainee"), max_length=100)
+    institution = models.CharField(_("training institution"), max_length=300)
+    course = models.CharField(_("course"), max_length=300)
+    hours = models.DecimalField(_("hours"), max_digits=6, decimal_places=1)
+    completed_on = models.DateField(_("completed on"))
+    hired = models.BooleanField(
+        _("hired after the training"),
+        default=False,
+        help_text=_("Whether the enterprise hired the trainee after the training."),
+    )
+
+    VALUE_FIELDS = ("trainee_name", "institution", "course", "hours", "completed_on", "hired")
+    KEY_FIELDS = ("record_no",)
+    kind = "training"
+    DATE_FIELD = "completed_on"
+
+    class Meta:
+        verbose_name = _("training record")
+        verbose_name_plural = _("training records")
+        ordering = ["-completed_on", "record_no"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enterprise", "record_no"],
+                condition=Q(corrects__isnull=True),
+                name="training_unique_number",
+                violation_error_message=_(
+                    "This enterprise already has a training record with this number."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(hours__gt=Decimal(0)),
+                name="training_hours_positive",
+                violation_error_message=_("The hours must be greater than zero."),
+            ),
+            *_status_checks("training"),
+        ]
+        indexes = [models.Index(fields=["enterprise", "period", "status"])]
+
+    def __str__(self) -> str:
+        return self.record_no
+
+
 RECORD_MODELS: dict[str, type[FiledRecord]] = {
-    model.kind: model for model in (Contract, Amendment, Execution, WorkforceReport)
+    model.kind: model
+    for model in (Contract, Amendment, Execution, WorkforceReport, AnnualReport, TrainingRecord)
 }
 
 

@@ -25,7 +25,16 @@ from django.utils.translation import gettext_lazy as _
 from soms.core.errors import bilingual, in_language
 from soms.filing import calendar
 from soms.filing.choices import RecordStatus, Severity
-from soms.filing.models import Amendment, Contract, Execution, FiledRecord, WorkforceReport
+from soms.filing.models import (
+    RECORD_MODELS,
+    Amendment,
+    AnnualReport,
+    Contract,
+    Execution,
+    FiledRecord,
+    TrainingRecord,
+    WorkforceReport,
+)
 from soms.reference.models import CatalogueVersion
 from soms.reference.money import MissingRate, to_cny
 
@@ -122,15 +131,30 @@ def _warning(code: str, field: str | None, message: str | Promise, /, **params: 
 # --- errors -------------------------------------------------------------------------------------
 
 
-@rule("filing_window", Severity.ERROR, Contract, Amendment, Execution, WorkforceReport)
+@rule("filing_window", Severity.ERROR, *RECORD_MODELS.values())
 def filing_window(record: FiledRecord, context: Context) -> Iterator[Violation]:
     day = record.dated_on()
     if day is None or context.history:
         return
-    if day > context.today:
+    field = record.date_input()
+    if isinstance(record, AnnualReport):
+        # The annual form is filed once its year has ended, not on its last day.
+        if record.year >= context.today.year:
+            yield _error(
+                "year_not_ended",
+                field,
+                _(
+                    "The annual information form for %(year)s is filed once the year has "
+                    "ended, from 1 January %(next)s."
+                ),
+                year=record.year,
+                next=record.year + 1,
+            )
+            return
+    elif day > context.today:
         yield _error(
             "future_date",
-            record.DATE_FIELD,
+            field,
             _("The date %(date)s is in the future."),
             date=day.isoformat(),
         )
@@ -140,7 +164,7 @@ def filing_window(record: FiledRecord, context: Context) -> Iterator[Violation]:
         window = calendar.filing_window(context.today)
         yield _error(
             "outside_window",
-            record.DATE_FIELD,
+            field,
             _(
                 "Records dated %(date)s can no longer be filed: the filing window runs from "
                 "%(start)s to %(end)s (records of the previous year are accepted until 31 March)."
@@ -291,8 +315,21 @@ def amendment_contract(record: FiledRecord, context: Context) -> Iterator[Violat
         )
 
 
-@rule("college_within_total", Severity.ERROR, WorkforceReport)
+@rule("college_within_total", Severity.ERROR, WorkforceReport, AnnualReport)
 def college_within_total(record: FiledRecord, context: Context) -> Iterator[Violation]:
+    if isinstance(record, AnnualReport):
+        if record.employees_college_year_end > record.employees_year_end:
+            yield _error(
+                "college_above_total",
+                "employees_college_year_end",
+                _(
+                    "Employees with college education at the year end (%(part)d) cannot exceed "
+                    "employees at the year end (%(total)d)."
+                ),
+                part=record.employees_college_year_end,
+                total=record.employees_year_end,
+            )
+        return
     assert isinstance(record, WorkforceReport)
     if record.employees_college > record.employees:
         yield _error(
@@ -309,6 +346,57 @@ def college_within_total(record: FiledRecord, context: Context) -> Iterator[Viol
             _("New hires with college education (%(part)d) cannot exceed new hires (%(total)d)."),
             part=record.new_hires_college,
             total=record.new_hires,
+        )
+
+
+@rule("revenue_within_total", Severity.ERROR, AnnualReport)
+def revenue_within_total(record: FiledRecord, context: Context) -> Iterator[Violation]:
+    """The parts of the annual revenue within their wholes: outsourcing revenue within total
+    revenue, offshore within outsourcing, advanced-technology services within total."""
+    assert isinstance(record, AnnualReport)
+    if record.revenue_outsourcing > record.revenue_total:
+        yield _error(
+            "revenue_above_total",
+            "revenue_outsourcing",
+            _(
+                "Service-outsourcing revenue (%(part)s) cannot exceed total operating revenue "
+                "(%(total)s)."
+            ),
+            part=f"{record.revenue_outsourcing:,.2f}",
+            total=f"{record.revenue_total:,.2f}",
+        )
+    if record.revenue_offshore > record.revenue_outsourcing:
+        yield _error(
+            "revenue_above_total",
+            "revenue_offshore",
+            _(
+                "Offshore service-outsourcing revenue (%(part)s) cannot exceed service-outsourcing "
+                "revenue (%(total)s)."
+            ),
+            part=f"{record.revenue_offshore:,.2f}",
+            total=f"{record.revenue_outsourcing:,.2f}",
+        )
+    if record.revenue_tase_scope > record.revenue_total:
+        yield _error(
+            "revenue_above_total",
+            "revenue_tase_scope",
+            _(
+                "Revenue from advanced-technology services (%(part)s) cannot exceed total "
+                "operating revenue (%(total)s)."
+            ),
+            part=f"{record.revenue_tase_scope:,.2f}",
+            total=f"{record.revenue_total:,.2f}",
+        )
+
+
+@rule("training_hours", Severity.ERROR, TrainingRecord)
+def training_hours(record: FiledRecord, context: Context) -> Iterator[Violation]:
+    assert isinstance(record, TrainingRecord)
+    if record.hours <= 0:
+        yield _error(
+            "invalid_hours",
+            "hours",
+            _("The hours must be greater than zero, with at most one decimal."),
         )
 
 

@@ -24,9 +24,11 @@ from soms.filing import calendar, rules
 from soms.filing.choices import EDITABLE, Direction, RecordStatus, Severity
 from soms.filing.models import (
     Amendment,
+    AnnualReport,
     Contract,
     Execution,
     FiledRecord,
+    TrainingRecord,
     WorkforceReport,
 )
 from soms.reference.models import CatalogueItem, CatalogueVersion, Country, Currency
@@ -66,11 +68,13 @@ def _date(model: type[FiledRecord], field: str, value: Any, required: bool) -> d
         ) from None
 
 
-def _amount(model: type[FiledRecord], field: str, value: Any) -> Decimal:
+def _decimal(model: type[FiledRecord], field: str, value: Any) -> Decimal:
+    """A plain decimal number that the column holds (``max_digits``, ``decimal_places``): a
+    larger number is refused here, not by the database."""
     if value in (None, ""):
         raise _required(model, field)
     try:
-        amount = Decimal(str(value))
+        number = Decimal(str(value))
     except InvalidOperation:
         raise ServiceError(
             _("“%(value)s” is not a plain decimal number."),
@@ -78,31 +82,95 @@ def _amount(model: type[FiledRecord], field: str, value: Any) -> Decimal:
             field=field,
             params={"value": value},
         ) from None
-    if not amount.is_finite():
+    if not number.is_finite():
         raise ServiceError(
             _("“%(value)s” is not a plain decimal number."),
             code="invalid_number",
             field=field,
             params={"value": value},
         )
-    # What the column holds (max_digits, decimal_places): a larger number is refused here, not
-    # by the database.
     column: Any = model._meta.get_field(field)
     limit = Decimal(10) ** (column.max_digits - column.decimal_places)
-    if amount >= limit:
+    if number >= limit:
+        step = Decimal(1).scaleb(-column.decimal_places)
         raise ServiceError(
             _("Ensure this value is less than or equal to %(limit_value)s."),
             code="too_large",
             field=field,
-            params={"limit_value": f"{limit - Decimal('0.01'):,}"},
+            params={"limit_value": f"{limit - step:,}"},
         )
-    if amount <= 0 or amount != amount.quantize(Decimal("0.01")):
+    return number
+
+
+def _places(model: type[FiledRecord], field: str, number: Decimal) -> bool:
+    """Whether ``number`` has no more decimals than the column keeps."""
+    column: Any = model._meta.get_field(field)
+    return number == number.quantize(Decimal(1).scaleb(-column.decimal_places))
+
+
+def _amount(model: type[FiledRecord], field: str, value: Any) -> Decimal:
+    amount = _decimal(model, field, value)
+    if amount <= 0 or not _places(model, field, amount):
         raise ServiceError(
             _("The amount must be greater than zero, with at most two decimals."),
             code="invalid_amount",
             field=field,
         )
     return amount
+
+
+def _yuan(model: type[FiledRecord], field: str, value: Any) -> Decimal:
+    """An amount that may be zero (an annual revenue the enterprise did not have)."""
+    amount = _decimal(model, field, value)
+    if amount < 0 or not _places(model, field, amount):
+        raise ServiceError(
+            _("The amount must be zero or more, with at most two decimals."),
+            code="invalid_amount",
+            field=field,
+        )
+    return amount
+
+
+def _hours(model: type[FiledRecord], field: str, value: Any) -> Decimal:
+    hours = _decimal(model, field, value)
+    if hours <= 0 or not _places(model, field, hours):
+        raise ServiceError(
+            _("The hours must be greater than zero, with at most one decimal."),
+            code="invalid_hours",
+            field=field,
+        )
+    return hours
+
+
+TRUE = frozenset({"1", "true", "yes", "y", "on", "是"})
+FALSE = frozenset({"", "0", "false", "no", "n", "off", "否"})
+
+
+def _flag(model: type[FiledRecord], field: str, value: Any) -> bool:
+    """Yes or no; left out (an unticked box) is no."""
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in TRUE or text in FALSE:
+        return text in TRUE
+    raise ServiceError(
+        _("“%(value)s” is not yes or no (true or false)."),
+        code="invalid_choice",
+        field=field,
+        params={"value": value},
+    )
+
+
+def _year(model: type[FiledRecord], field: str, value: Any) -> int:
+    text = str(value).strip()
+    if not (len(text) == 4 and text.isdigit() and text[0] != "0"):
+        raise ServiceError(
+            _("“%(value)s” is not a year (YYYY)."),
+            code="invalid_year",
+            field=field,
+            params={"value": value},
+        )
+    return int(text)
 
 
 def _count(model: type[FiledRecord], field: str, value: Any) -> int:
@@ -250,6 +318,20 @@ def clean_values(model: type[R], data: dict[str, Any]) -> dict[str, Any]:
         }
     if model is WorkforceReport:
         return {f: _count(model, f, data.get(f)) for f in model.VALUE_FIELDS}
+    if model is AnnualReport:
+        return {
+            f: (_yuan if f in AnnualReport.AMOUNT_FIELDS else _count)(model, f, data.get(f))
+            for f in model.VALUE_FIELDS
+        }
+    if model is TrainingRecord:
+        return {
+            "trainee_name": _text(model, "trainee_name", data.get("trainee_name"), True),
+            "institution": _text(model, "institution", data.get("institution"), True),
+            "course": _text(model, "course", data.get("course"), True),
+            "hours": _hours(model, "hours", data.get("hours")),
+            "completed_on": _date(model, "completed_on", data.get("completed_on"), True),
+            "hired": _flag(model, "hired", data.get("hired")),
+        }
     raise ValueError(f"not a record kind: {model!r}")  # pragma: no cover
 
 
@@ -281,11 +363,13 @@ def _locked(row: R, expected_version: int | None) -> R:
 
 
 def _key_taken(model: type[FiledRecord]) -> ServiceError:
-    return ServiceError(
-        _("There is already a record with this number; change that record instead."),
-        code="duplicate",
-        field=model.KEY_FIELDS[-1],
-    )
+    if model is AnnualReport:
+        message = _(
+            "There is already an annual information form for this year; change that record instead."
+        )
+    else:
+        message = _("There is already a record with this number; change that record instead.")
+    return ServiceError(message, code="duplicate", field=model.KEY_FIELDS[-1])
 
 
 def create_record(
@@ -320,8 +404,16 @@ def create_record(
         month = _date(model, "month", key["month"], True)
         assert month is not None
         key["month"] = calendar.month_of(month)
+    if "year" in key:
+        key["year"] = _year(model, "year", key["year"])
     values = clean_values(model, data)
-    row = model(enterprise=enterprise, created_by=actor, **key, **values)
+    row = model(
+        enterprise=enterprise,
+        created_by=actor,
+        **key,
+        **model.derived_from_key(key),
+        **values,
+    )
     row.period = calendar.month_of(row.dated_on())
     context = context or rules.Context()
     try:
@@ -412,7 +504,7 @@ def submit(
     # Late against the day of filing: the moment given, else the day the rules judged by.
     filed_on = timezone.localdate(context.now) if context.now else context.today
     current.is_late = (not context.history) and filed_on > calendar.effective_due_date(
-        enterprise.pk, enterprise.division_id, current.period
+        enterprise.pk, enterprise.division_id, current.period, current.CYCLE
     )
     current.lock_version += 1
     current.save()
@@ -483,7 +575,8 @@ def start_correction(*, actor: User, record: R) -> R:
     if open_correction is not None:
         return open_correction  # type: ignore[return-value]
     values: dict[str, Any] = {
-        f: getattr(current, f) for f in (*current.KEY_FIELDS, *current.VALUE_FIELDS)
+        f: getattr(current, f)
+        for f in (*current.KEY_FIELDS, *current.VALUE_FIELDS, current.DATE_FIELD)
     }
     values.update(
         enterprise=current.enterprise, corrects=current, created_by=actor, period=current.period

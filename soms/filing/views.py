@@ -27,7 +27,7 @@ from soms.core.errors import ConflictError, ServiceError
 from soms.core.forms import add_service_error
 from soms.filing import rules, services
 from soms.filing.calendar import month_of
-from soms.filing.choices import EDITABLE, RecordStatus, Severity
+from soms.filing.choices import EDITABLE, Cycle, RecordStatus, Severity
 from soms.filing.forms import (
     FORMS,
     CommentForm,
@@ -47,14 +47,19 @@ RELATED: dict[str, tuple[str, ...]] = {
     "amendment": ("contract",),
     "execution": ("contract", "currency"),
     "workforce": (),
+    "annual": (),
+    "training": (),
 }
 RECENT_MONTHS = 6
+RECENT_YEARS = 3
 # The values that sum a row up in lists and the review queue.
 SUMMARY: dict[str, tuple[str, ...]] = {
     "contract": ("direction", "counterpart_name", "category", "amount", "currency"),
     "amendment": ("effective_on", "new_amount"),
     "execution": ("executed_on", "amount", "currency", "receipt_no"),
     "workforce": ("employees", "employees_college", "new_hires", "new_hires_college"),
+    "annual": ("revenue_total", "revenue_outsourcing", "revenue_offshore", "employees_year_end"),
+    "training": ("trainee_name", "course", "hours", "completed_on", "hired"),
 }
 
 
@@ -114,8 +119,10 @@ def shown(row: FiledRecord, field: str) -> str:
         return str(value.code)
     if field == "contract":
         return str(value.contract_no)
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
     if isinstance(value, Decimal):
-        return f"{value:,.2f}"
+        return f"{value:,.{getattr(model_field, 'decimal_places', 2)}f}"
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
@@ -167,20 +174,30 @@ def recent_months(today: dt.date, count: int = RECENT_MONTHS) -> list[dt.date]:
     return months
 
 
+def recent_periods(model: type[FiledRecord], today: dt.date) -> list[tuple[str, dt.date]]:
+    """The periods the home page counts a kind's records in, newest first, with their labels:
+    recent months; for the annual form the Decembers of recent years, labelled by year."""
+    if model.CYCLE == Cycle.ANNUAL:
+        years = range(today.year - 1, today.year - 1 - RECENT_YEARS, -1)
+        return [(str(year), dt.date(year, 12, 1)) for year in years]
+    return [(f"{month:%Y-%m}", month) for month in recent_months(today)]
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """Per kind, the records of recent months by status; what to file; what came back."""
     user = acting_user(request)
-    months = recent_months(timezone.localdate())
+    today = timezone.localdate()
     statuses = list(RecordStatus)
     kinds = []
     returned: list[dict[str, Any]] = []
     for kind, model in RECORD_MODELS.items():
         rows = model.objects.restrict(user, "view")
+        periods = recent_periods(model, today)
         counts: dict[tuple[dt.date, str], int] = {
             (c["period"], c["status"]): c["n"]
             for c in rows.records()
-            .filter(period__gte=months[-1])
+            .filter(period__in=[period for _label, period in periods])
             .values("period", "status")
             .annotate(n=Count("pk"))
         }
@@ -189,8 +206,10 @@ def home(request: HttpRequest) -> HttpResponse:
                 "kind": kind,
                 "name": model._meta.verbose_name_plural,
                 "singular": model._meta.verbose_name,
-                "months": [
-                    (month, [counts.get((month, s.value), 0) for s in statuses]) for month in months
+                "period_name": _("year") if model.CYCLE == Cycle.ANNUAL else _("month"),
+                "periods": [
+                    (text, period, [counts.get((period, s.value), 0) for s in statuses])
+                    for text, period in periods
                 ],
                 "open_corrections": rows.filter(corrects__isnull=False)
                 .exclude(status=RecordStatus.APPROVED)

@@ -22,7 +22,7 @@ from soms.filing.models import WorkforceReport
 from soms.registry.models import Enterprise
 from soms.review import hierarchy
 from soms.review.hierarchy import Unit
-from soms.review.services import _notify
+from soms.review.services import notify
 
 FILED = [RecordStatus.SUBMITTED, RecordStatus.APPROVED, RecordStatus.RETURNED]
 
@@ -73,7 +73,7 @@ def send_reminders(*, actor: User, period: dt.date, unit: Unit) -> int:
 
     with transaction.atomic():
         missing = list(missing_enterprises(period, unit))
-        sent = _notify(
+        sent = notify(
             UserModel.objects.filter(enterprise__in=missing, is_active=True),
             kind="reminder",
             subject=_("Reminder: report for %(month)s"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.db.models import Q, QuerySet
 
@@ -83,6 +84,12 @@ def children(period: dt.date, unit: Unit) -> list[Unit]:
     return [Unit(child_level, code) for code in codes]
 
 
+@lru_cache(maxsize=8192)
+def city_of(district: str) -> str:
+    """A district's city code; divisions are reference data, so the answer is kept."""
+    return Division.objects.values_list("city_code", flat=True).get(code=district)
+
+
 def chain(unit: Unit) -> list[Unit]:
     """``unit`` and every unit above it, bottom to top."""
     if unit.level == Level.NATION:
@@ -93,7 +100,7 @@ def chain(unit: Unit) -> list[Unit]:
         return [unit, Unit(Level.NATION, None)]
     if unit.level == Level.CITY:
         return [unit, Unit(Level.PROVINCE, province), Unit(Level.NATION, None)]
-    city = Division.objects.values_list("city_code", flat=True).get(code=unit.code)
+    city = city_of(unit.code)
     return [unit, Unit(Level.CITY, city), Unit(Level.PROVINCE, province), Unit(Level.NATION, None)]
 
 

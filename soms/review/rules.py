@@ -1,4 +1,7 @@
-"""The filing rule that review adds: nothing is filed or changed in a signed-off month."""
+"""The filing rule that review adds: nothing is filed or changed in a signed-off month.
+
+Every record kind is placed in the month of its date; the annual information form in its year's
+December, so signing December off also closes the year's annual forms."""
 
 from __future__ import annotations
 
@@ -8,11 +11,11 @@ from django.utils.translation import gettext_lazy as _
 
 from soms.filing.calendar import month_of
 from soms.filing.choices import Severity
-from soms.filing.models import Amendment, Contract, Execution, FiledRecord, WorkforceReport
+from soms.filing.models import RECORD_MODELS, FiledRecord
 from soms.filing.rules import Context, Violation, rule
 
 
-@rule("locked_month", Severity.ERROR, Contract, Amendment, Execution, WorkforceReport)
+@rule("locked_month", Severity.ERROR, *RECORD_MODELS.values())
 def locked_month(record: FiledRecord, context: Context) -> Iterator[Violation]:
     from soms.review.services import locking_sign_off
 
@@ -28,7 +31,7 @@ def locked_month(record: FiledRecord, context: Context) -> Iterator[Violation]:
             yield Violation(
                 "locked_month",
                 Severity.ERROR,
-                record.DATE_FIELD,
+                record.date_input(),
                 _(
                     "%(month)s is signed off and locked for this jurisdiction; ask the level "
                     "above to reopen it."

@@ -185,7 +185,7 @@ def return_record(*, actor: User, row: R, reason: str, expected_version: int | N
         after=snapshot(current),
         reason=reason,
     )
-    _notify(
+    notify(
         User.objects.filter(enterprise_id=current.enterprise_id, is_active=True),
         kind="return",
         subject=_("Returned: %(kind)s %(record)s"),
@@ -399,7 +399,7 @@ def reopen(*, actor: User, period: dt.date, unit: Unit, reason: str) -> list[Sig
 # --- messages -----------------------------------------------------------------------------------
 
 
-def _notify(
+def notify(
     recipients: Any, *, kind: str, subject: Any, body: Any, params: dict[str, Any], link: str = ""
 ) -> int:
     subject_text, body_text = bilingual(subject, params), bilingual(body, params)

@@ -128,7 +128,14 @@ def test_the_openapi_document_lists_the_filing_and_review_endpoints() -> None:
     assert set(paths["/api/v1/review/decisions"]) == {"post"}
     kind = paths["/api/v1/filing/{kind}/"]["get"]["parameters"][0]
     assert kind["name"] == "kind"
-    assert kind["schema"]["enum"] == ["contract", "amendment", "execution", "workforce"]
+    assert kind["schema"]["enum"] == [
+        "contract",
+        "amendment",
+        "execution",
+        "workforce",
+        "annual",
+        "training",
+    ]
 
 
 # --- the path of a record -----------------------------------------------------------------------

@@ -19,7 +19,7 @@ from soms.review.choices import Level
 from soms.review.completeness import missing_enterprises
 from soms.review.forms import parse_month
 from soms.review.hierarchy import Unit
-from soms.review.services import _notify
+from soms.review.services import notify
 
 SUBJECT = _("Deadline: report for %(month)s due on %(due)s")
 UPCOMING = _(
@@ -71,7 +71,7 @@ class Command(BaseCommand):
                 by_due[due_date(period)].append(pk)
         sent = 0
         for due, enterprises in sorted(by_due.items()):
-            sent += _notify(
+            sent += notify(
                 User.objects.filter(Q(enterprise_id__in=enterprises), is_active=True).order_by(
                     "pk"
                 ),
