@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "soms.registry",
     "soms.filing",
     "soms.review",
+    "soms.statistics",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,411 @@
+"""The counting rules of statistics-rules.md, over facts (money measures) and over the registry
+and workforce records (enterprise measures).
+
+A query names a measure, a currency, a range of months, the dimensions to break it down by, a
+flow and filters; the answer has one row per combination of dimension values with ``value``,
+``value_prev`` (the same range a year earlier), ``yoy_pct`` and ``flag``, and says whether the
+figures are provisional. Scoping (whose data) and disclosure control (for the public) are
+applied here, so every output — the API, ``soms stats``, pages — gets the same figures.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db.models import Q, Sum
+from django.utils.translation import gettext_lazy as _
+
+from soms.core.errors import ServiceError
+from soms.filing.calendar import next_month
+from soms.filing.models import WorkforceReport
+from soms.reference.choices import DesignationKind, RegionKind
+from soms.reference.models import CityDesignation, CountryGroupMembership, Region
+from soms.registry.models import Enterprise
+from soms.review.choices import Level, SignOffStatus
+from soms.review.models import SignOff
+from soms.statistics.models import Fact
+
+MONEY_MEASURES = {
+    # measure: (fact kinds, direction, what is summed)
+    "contract_value": (("contract", "amendment"), "inbound", "value"),
+    "contract_count": (("contract",), "inbound", "contracts"),
+    "execution_value": (("execution",), "inbound", "value"),
+    "outbound_contract_value": (("contract", "amendment"), "outbound", "value"),
+    "outbound_execution_value": (("execution",), "outbound", "value"),
+}
+ENTERPRISE_MEASURES = (
+    "enterprises_registered",
+    "enterprises_active",
+    "employees",
+    "employees_college",
+    "new_hires",
+    "new_hires_college",
+)
+MEASURES = (*MONEY_MEASURES, *ENTERPRISE_MEASURES)
+ENTERPRISE_DIMENSIONS = (
+    "province",
+    "city",
+    "district",
+    "nbs_region",
+    "demonstration_city",
+    "ownership",
+    "month",
+)
+RECORD_DIMENSIONS = ("category_l1", "category", "flow", "counterpart_country", "counterpart_group")
+DIMENSIONS = (*ENTERPRISE_DIMENSIONS, *RECORD_DIMENSIONS)
+CENT = Decimal("0.01")
+TENTH = Decimal("0.1")
+
+
+def _refuse(message: Any, code: str, field: str, **params: Any) -> ServiceError:
+    return ServiceError(message, code=code, field=field, params=params)
+
+
+def parse_month(text: str, field: str) -> dt.date:
+    try:
+        year, month = (int(part) for part in str(text).split("-"))
+        return dt.date(year, month, 1)
+    except (ValueError, TypeError):
+        raise _refuse(
+            _("“%(value)s” is not a month (YYYY-MM)."), "invalid_month", field, value=text
+        ) from None
+
+
+@dataclass
+class Query:
+    measure: str
+    start: dt.date
+    end: dt.date
+    currency: str = "CNY"
+    by: tuple[str, ...] = ()
+    flow: str | None = None
+    where: dict[str, set[str]] = field(default_factory=dict)
+
+    def check(self) -> None:
+        if self.measure not in MEASURES:
+            raise _refuse(
+                _("“%(value)s” is not a measure (%(allowed)s)."),
+                "unknown_measure",
+                "measure",
+                value=self.measure,
+                allowed=", ".join(MEASURES),
+            )
+        if self.currency not in ("CNY", "USD"):
+            raise _refuse(_("The currency is CNY or USD."), "invalid_currency", "currency")
+        if self.end < self.start:
+            raise _refuse(_("The range ends before it starts."), "date_order", "to")
+        if self.flow not in (None, "offshore", "onshore"):
+            raise _refuse(_("The flow is offshore or onshore."), "invalid_flow", "flow")
+        allowed = DIMENSIONS if self.measure in MONEY_MEASURES else ENTERPRISE_DIMENSIONS
+        for dim in (*self.by, *self.where):
+            if dim not in DIMENSIONS:
+                raise _refuse(
+                    _("“%(value)s” is not a dimension (%(allowed)s)."),
+                    "unknown_dimension",
+                    "by",
+                    value=dim,
+                    allowed=", ".join(DIMENSIONS),
+                )
+            if dim not in allowed:
+                raise _refuse(
+                    _("%(measure)s cannot be broken down by %(dimension)s."),
+                    "dimension_not_applicable",
+                    "by",
+                    measure=self.measure,
+                    dimension=dim,
+                )
+        if self.flow and self.measure not in MONEY_MEASURES:
+            raise _refuse(
+                _("%(measure)s cannot be broken down by %(dimension)s."),
+                "dimension_not_applicable",
+                "flow",
+                measure=self.measure,
+                dimension="flow",
+            )
+
+    def previous(self) -> Query:
+        return Query(
+            self.measure,
+            self.start.replace(year=self.start.year - 1),
+            self.end.replace(year=self.end.year - 1),
+            self.currency,
+            self.by,
+            self.flow,
+            self.where,
+        )
+
+    @property
+    def months(self) -> list[dt.date]:
+        months, month = [], self.start
+        while month <= self.end:
+            months.append(month)
+            month = next_month(month)
+        return months
+
+
+@dataclass
+class Cell:
+    """One row's figure with what disclosure control needs: each enterprise's part."""
+
+    total: Decimal = Decimal(0)
+    parts: dict[int, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
+
+    def add(self, enterprise: int, value: Decimal) -> None:
+        self.total += value
+        self.parts[enterprise] += value
+
+
+@dataclass
+class Row:
+    keys: dict[str, str]
+    value: Decimal | None
+    value_prev: Decimal | None
+    yoy_pct: Decimal | None
+    flag: str | None = None
+
+
+@dataclass
+class Result:
+    query: Query
+    rows: list[Row]
+    provisional: bool
+
+
+class Dimensions:
+    """Maps enterprises and records to dimension values; read once per query."""
+
+    def __init__(self, enterprise_ids: Iterable[int]) -> None:
+        self.enterprises = {
+            e["pk"]: e
+            for e in Enterprise.objects.filter(pk__in=set(enterprise_ids)).values(
+                "pk", "division_id", "division__city_code", "division__province_code", "ownership"
+            )
+        }
+        self.nbs = {
+            code: region
+            for region, code in Region.objects.filter(kind=RegionKind.NBS).values_list(
+                "code", "members__code"
+            )
+        }
+        self.demonstration: dict[str, dt.date] = {}
+        for city, day in CityDesignation.objects.filter(
+            kind=DesignationKind.DEMONSTRATION, revoked_on__isnull=True
+        ).values_list("division_id", "designated_on"):
+            self.demonstration[city] = min(day, self.demonstration.get(city, day))
+        self.groups: dict[str, list[tuple[str, dt.date | None, dt.date | None]]] = defaultdict(list)
+        for group, country, start, end in CountryGroupMembership.objects.values_list(
+            "group_id", "country_id", "valid_from", "valid_to"
+        ):
+            self.groups[country].append((group, start, end))
+
+    def enterprise_values(self, enterprise: int, month: dt.date) -> dict[str, list[str]]:
+        e = self.enterprises[enterprise]
+        city = e["division__city_code"]
+        designated = self.demonstration.get(city)
+        return {
+            "province": [e["division__province_code"]],
+            "city": [city],
+            "district": [e["division_id"]],
+            "nbs_region": [self.nbs.get(e["division__province_code"], "")],
+            # A city counts as a demonstration city for periods on or after its designation.
+            "demonstration_city": ["yes" if designated and designated <= month else "no"],
+            "ownership": [e["ownership"]],
+            "month": [f"{month:%Y-%m}"],
+        }
+
+    def record_values(
+        self, category: str, l1: str, country: str, day: dt.date
+    ) -> dict[str, list[str]]:
+        return {
+            "category_l1": [l1],
+            "category": [category],
+            "flow": ["onshore" if country == "CN" else "offshore"],
+            "counterpart_country": [country],
+            # A record in several groups counts in each group's row.
+            "counterpart_group": [
+                group
+                for group, start, end in self.groups.get(country, [])
+                if (start is None or start <= day) and (end is None or day <= end)
+            ],
+        }
+
+
+def _combinations(values: dict[str, list[str]], dims: tuple[str, ...]) -> list[tuple[str, ...]]:
+    combos: list[tuple[str, ...]] = [()]
+    for dim in dims:
+        combos = [(*c, v) for c in combos for v in values[dim]]
+    return combos
+
+
+def _matches(values: dict[str, list[str]], where: dict[str, set[str]]) -> bool:
+    return all(any(v in allowed for v in values[dim]) for dim, allowed in where.items())
+
+
+def _cells(query: Query, scope: Q) -> dict[tuple[str, ...], Cell]:
+    if query.measure in MONEY_MEASURES:
+        return _money_cells(query, scope)
+    return _enterprise_cells(query, scope)
+
+
+def _money_cells(query: Query, scope: Q) -> dict[tuple[str, ...], Cell]:
+    kinds, direction, summed = MONEY_MEASURES[query.measure]
+    facts = Fact.objects.filter(
+        kind__in=kinds, direction=direction, month__gte=query.start, month__lte=query.end
+    )
+    facts = facts.filter(enterprise__in=Enterprise.objects.filter(scope))
+    if query.flow == "offshore":
+        facts = facts.exclude(counterpart_country="CN")
+    elif query.flow == "onshore":
+        facts = facts.filter(counterpart_country="CN")
+    column = (
+        "contracts"
+        if summed == "contracts"
+        else ("value_usd" if query.currency == "USD" else "value_cny")
+    )
+    rows = list(
+        facts.values(
+            "enterprise_id", "day", "month", "category_code", "category_l1", "counterpart_country"
+        )
+        .annotate(total=Sum(column), missing_usd=Sum("pk", filter=Q(value_usd__isnull=True)))
+        .order_by()
+    )
+    if column == "value_usd":
+        missing = sorted({f"{r['month']:%Y-%m}" for r in rows if r["missing_usd"]})
+        if missing:
+            raise _refuse(
+                _(
+                    "There is no dollar rate for %(months)s: figures in USD cannot be "
+                    "computed for these months."
+                ),
+                "no_rate",
+                "currency",
+                months=", ".join(missing),
+            )
+    dims = Dimensions(r["enterprise_id"] for r in rows)
+    cells: dict[tuple[str, ...], Cell] = defaultdict(Cell)
+    for r in rows:
+        values = dims.enterprise_values(r["enterprise_id"], r["month"])
+        values.update(
+            dims.record_values(
+                r["category_code"], r["category_l1"], r["counterpart_country"], r["day"]
+            )
+        )
+        if not _matches(values, query.where):
+            continue
+        for combo in _combinations(values, query.by):
+            cells[combo].add(r["enterprise_id"], Decimal(r["total"] or 0))
+    return cells
+
+
+def month_end(month: dt.date) -> dt.date:
+    return next_month(month) - dt.timedelta(days=1)
+
+
+def _enterprise_cells(query: Query, scope: Q) -> dict[tuple[str, ...], Cell]:
+    cells: dict[tuple[str, ...], Cell] = defaultdict(Cell)
+    # Stocks (registered, employees) are read at each month's end when broken down by month,
+    # else at the range's end; flows (active, new hires) over each month or the whole range.
+    periods = [(m, m) for m in query.months] if "month" in query.by else [(query.start, query.end)]
+    in_scope = Enterprise.objects.filter(scope)
+    for start, end in periods:
+        registered = in_scope.registered_on(month_end(end))
+        contributions: dict[int, Decimal] = {}
+        if query.measure == "enterprises_registered":
+            contributions = {pk: Decimal(1) for pk in registered.values_list("pk", flat=True)}
+        elif query.measure == "enterprises_active":
+            active = (
+                Fact.objects.filter(
+                    kind__in=("contract", "execution"),
+                    month__gte=start,
+                    month__lte=end,
+                    enterprise__in=registered,
+                )
+                .values_list("enterprise_id", flat=True)
+                .distinct()
+            )
+            contributions = {pk: Decimal(1) for pk in active}
+        elif query.measure in ("employees", "employees_college"):
+            # Each enterprise's latest approved report dated at or before the period's end.
+            latest: dict[int, int] = {}
+            for pk, value in (
+                WorkforceReport.objects.counting()
+                .filter(enterprise__in=registered, month__lte=end)
+                .order_by("enterprise_id", "month")
+                .values_list("enterprise_id", query.measure)
+            ):
+                latest[pk] = value
+            contributions = {pk: Decimal(v) for pk, v in latest.items()}
+        else:
+            contributions = {
+                pk: Decimal(v)
+                for pk, v in WorkforceReport.objects.counting()
+                .filter(enterprise__in=in_scope, month__gte=start, month__lte=end)
+                .values("enterprise_id")
+                .annotate(v=Sum(query.measure))
+                .values_list("enterprise_id", "v")
+            }
+        dims = Dimensions(contributions)
+        for pk, value in contributions.items():
+            values = dims.enterprise_values(pk, end if "month" in query.by else query.end)
+            if not _matches(values, query.where):
+                continue
+            for combo in _combinations(values, query.by):
+                cells[combo].add(pk, value)
+    return cells
+
+
+def _round(value: Decimal, measure: str) -> Decimal:
+    if measure in MONEY_MEASURES and MONEY_MEASURES[measure][2] == "value":
+        return value.quantize(CENT, rounding=ROUND_HALF_UP)
+    return value.quantize(Decimal(1))
+
+
+def yoy(value: Decimal | None, previous: Decimal | None) -> Decimal | None:
+    """(v − v_prev) / v_prev × 100, half-up to one decimal; empty when v_prev is 0 or absent."""
+    if value is None or not previous:
+        return None
+    return ((value - previous) / previous * 100).quantize(TENTH, rounding=ROUND_HALF_UP)
+
+
+def is_provisional(query: Query) -> bool:
+    """Final once every month of the range is signed off at the top (the nation)."""
+    signed = SignOff.objects.filter(
+        level=Level.NATION,
+        status=SignOffStatus.SIGNED,
+        period__gte=query.start,
+        period__lte=query.end,
+    ).count()
+    return signed < len(query.months)
+
+
+def compute(query: Query, scope: Q | None = None, public: bool = False) -> Result:
+    """The figures of ``query`` over the enterprises ``scope`` selects (all by default); with
+    ``public``, disclosure control as an anonymous visitor gets it."""
+    from soms.statistics.disclosure import suppress
+
+    query.check()
+    scope = scope if scope is not None else Q()
+    current = _cells(query, scope)
+    previous = _cells(query.previous(), scope)
+    keys = sorted(set(current) | set(previous))
+    hidden = suppress(current) if public else set()
+    hidden_prev = suppress(previous) if public else set()
+    rows = []
+    for key in keys:
+        if key not in current:
+            continue  # a row exists for what the range has; last year's alone is not a row
+        value = _round(current[key].total, query.measure)
+        prev = _round(previous[key].total, query.measure) if key in previous else None
+        row = Row(dict(zip(query.by, key, strict=True)), value, prev, yoy(value, prev))
+        if key in hidden:
+            row.value = row.value_prev = row.yoy_pct = None
+            row.flag = "C"
+        elif key in hidden_prev:
+            row.value_prev = row.yoy_pct = None
+        rows.append(row)
+    return Result(query, rows, is_provisional(query))
