@@ -15,6 +15,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("filing/", include("soms.filing.urls")),
     path("review/", include("soms.review.urls")),
     path("audit/", include("soms.audit.urls")),
+    path("statistics/", include("soms.statistics.urls")),
     path("", include("soms.core.urls")),
 ]
 if settings.DEBUG:
