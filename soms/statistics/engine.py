@@ -235,10 +235,15 @@ class Dimensions:
         }
 
 
-def _combinations(values: dict[str, list[str]], dims: tuple[str, ...]) -> list[tuple[str, ...]]:
+def _combinations(
+    values: dict[str, list[str]], dims: tuple[str, ...], where: dict[str, set[str]]
+) -> list[tuple[str, ...]]:
     combos: list[tuple[str, ...]] = [()]
     for dim in dims:
-        combos = [(*c, v) for c in combos for v in values[dim]]
+        # A filtered dimension has rows for the filter's values only: a record in ASEAN and
+        # RCEP, filtered to ASEAN, is not an RCEP row.
+        allowed = where.get(dim)
+        combos = [(*c, v) for c in combos for v in values[dim] if allowed is None or v in allowed]
     return combos
 
 
@@ -297,7 +302,7 @@ def _money_cells(query: Query, scope: Q) -> dict[tuple[str, ...], Cell]:
         )
         if not _matches(values, query.where):
             continue
-        for combo in _combinations(values, query.by):
+        for combo in _combinations(values, query.by, query.where):
             cells[combo].add(r["enterprise_id"], Decimal(r["total"] or 0))
     return cells
 
@@ -314,7 +319,8 @@ def _enterprise_cells(query: Query, scope: Q) -> dict[tuple[str, ...], Cell]:
     in_scope = Enterprise.objects.filter(scope)
     for start, end in periods:
         registered = in_scope.registered_on(month_end(end))
-        contributions: dict[int, Decimal] = {}
+        contributions: dict[int, Decimal] = {}  # read at the period's end
+        dated: dict[tuple[int, dt.date], Decimal] = {}  # dated by a month within the period
         if query.measure == "enterprises_registered":
             contributions = {pk: Decimal(1) for pk in registered.values_list("pk", flat=True)}
         elif query.measure == "enterprises_active":
@@ -341,20 +347,25 @@ def _enterprise_cells(query: Query, scope: Q) -> dict[tuple[str, ...], Cell]:
                 latest[pk] = value
             contributions = {pk: Decimal(v) for pk, v in latest.items()}
         else:
-            contributions = {
-                pk: Decimal(v)
-                for pk, v in WorkforceReport.objects.counting()
+            # New hires are dated by the report's month, which also places the enterprise in
+            # or out of a demonstration city (designated on a date): one part per month.
+            for pk, month, v in (
+                WorkforceReport.objects.counting()
                 .filter(enterprise__in=in_scope, month__gte=start, month__lte=end)
-                .values("enterprise_id")
+                .values("enterprise_id", "month")
                 .annotate(v=Sum(query.measure))
-                .values_list("enterprise_id", "v")
-            }
-        dims = Dimensions(contributions)
-        for pk, value in contributions.items():
-            values = dims.enterprise_values(pk, end if "month" in query.by else query.end)
+                .order_by()
+                .values_list("enterprise_id", "month", "v")
+            ):
+                dated[(pk, month)] = Decimal(v)
+        parts = dated or {(pk, end): value for pk, value in contributions.items()}
+        dims = Dimensions(pk for pk, _month in parts)
+        for (pk, month), value in parts.items():
+            values = dims.enterprise_values(pk, month)
+            values["month"] = [f"{end:%Y-%m}"]
             if not _matches(values, query.where):
                 continue
-            for combo in _combinations(values, query.by):
+            for combo in _combinations(values, query.by, query.where):
                 cells[combo].add(pk, value)
     return cells
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from soms.filing.models import Amendment, Contract, Execution
@@ -138,6 +139,32 @@ def follow_decision(sender: Any, record: Any, **kwargs: Any) -> None:
         refresh_contract(Contract.objects.select_related("category").get(pk=record.pk))
     elif isinstance(record, Amendment | Execution):
         refresh_contract(Contract.objects.select_related("category").get(pk=record.contract_id))
+
+
+@receiver(post_save, sender=ExchangeRate)
+@transaction.atomic
+def follow_rate(sender: Any, instance: ExchangeRate, **kwargs: Any) -> None:
+    """A rate published or revised: the facts dated in its month are converted again (a
+    dollar rate converts every fact of the month to dollars; another currency's, the facts of
+    records filed in it). Without this, figures would keep the old rate, or no dollar value,
+    until a rebuild."""
+    month, currency = instance.month, instance.currency_id
+    facts = Fact.objects.filter(month=month)
+    contracts = Contract.objects.filter(pk__in=facts.filter(kind="contract").values("record_id"))
+    amendments = Amendment.objects.filter(pk__in=facts.filter(kind="amendment").values("record_id"))
+    executions = Execution.objects.filter(pk__in=facts.filter(kind="execution").values("record_id"))
+    if currency != "USD":
+        contracts = contracts.filter(currency_id=currency)
+        amendments = amendments.filter(contract__currency_id=currency)
+        executions = executions.filter(currency_id=currency)
+    ids = {
+        *contracts.values_list("pk", flat=True),
+        *amendments.values_list("contract_id", flat=True),
+        *executions.values_list("contract_id", flat=True),
+    }
+    rates = Rates()
+    for contract in Contract.objects.filter(pk__in=ids).select_related("category"):
+        refresh_contract(contract, rates)
 
 
 def _batches(facts: Iterable[Fact], size: int = 2000) -> Iterator[list[Fact]]:

@@ -126,7 +126,8 @@ def test_an_approval_and_a_return_overlapping_the_second_waits_and_is_refused(su
             )
             approved_inside.set()
             time.sleep(0.5)  # still uncommitted: the return below must wait for the row
-        results["committed_at"] = time.monotonic()
+            # Taken just before the commit: the row lock is released only after this moment.
+            results["committing_at"] = time.monotonic()
         return enterprise
 
     def give_back() -> Enterprise:
@@ -145,7 +146,7 @@ def test_an_approval_and_a_return_overlapping_the_second_waits_and_is_refused(su
 
     assert isinstance(results["approve"], Enterprise)
     assert isinstance(results["return"], ConflictError), results["return"]
-    assert results["return_at"] >= results["committed_at"]  # it waited for the lock
+    assert results["return_at"] >= results["committing_at"]  # it waited for the lock
     submitted.refresh_from_db()
     assert submitted.status == RegistrationStatus.APPROVED
     assert submitted.return_reason == ""

@@ -1,0 +1,192 @@
+"""The facts kept current on every decision are the facts a full rebuild makes from the records,
+and figures are the same before and after a rebuild."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.db import transaction
+from hypothesis import given, settings
+
+from soms.core.errors import ServiceError
+from soms.filing.models import Amendment, Contract, Execution
+from soms.statistics.engine import Query, compute
+from soms.statistics.maintenance import rebuild
+from soms.statistics.models import Fact
+from soms.statistics.tests.desk import Desk, rates, values_of
+from soms.statistics.tests.scenario import SETTINGS, Scenario, play, scenarios
+
+pytestmark = pytest.mark.django_db
+
+YEAR = (dt.date(2025, 1, 1), dt.date(2025, 12, 1))
+FIELDS = (
+    "kind",
+    "record_id",
+    "value_cny",
+    "value_usd",
+    "direction",
+    "enterprise_id",
+    "day",
+    "month",
+    "category_code",
+    "category_l1",
+    "counterpart_country",
+    "contracts",
+)
+QUERIES = [
+    Query("contract_value", *YEAR, by=("month", "counterpart_group")),
+    Query("contract_count", *YEAR, by=("category",)),
+    Query("execution_value", *YEAR, currency="USD", by=("province", "flow")),
+    Query("outbound_contract_value", *YEAR, by=("counterpart_country",)),
+    Query("outbound_execution_value", dt.date(2024, 1, 1), dt.date(2024, 12, 1), by=("month",)),
+    Query("enterprises_active", *YEAR, by=("month",)),
+]
+
+
+def facts() -> set[tuple[Any, ...]]:
+    return set(Fact.objects.values_list(*FIELDS))
+
+
+def figures() -> list[list[tuple[Any, ...]]]:
+    return [
+        [(r.keys, r.value, r.value_prev, r.yoy_pct, r.flag) for r in compute(q).rows]
+        for q in QUERIES
+    ]
+
+
+@settings(SETTINGS, max_examples=4)
+@given(scenario=scenarios())
+def test_maintained_facts_are_the_rebuilt_facts(scenario: Scenario) -> None:
+    with transaction.atomic():
+        play(Desk(), scenario)
+        maintained, before = facts(), figures()
+        assert rebuild() == len(maintained)
+        assert facts() == maintained
+        assert figures() == before
+        transaction.set_rollback(True)
+
+
+# --- the decisions one by one -------------------------------------------------------------------
+
+
+@pytest.fixture
+def desk() -> Desk:
+    months = [dt.date(2025, m, 1) for m in range(1, 13)]
+    rates(
+        {(m, c): v for m in months for c, v in (("USD", Decimal("7.1")), ("EUR", Decimal("7.8")))}
+    )
+    return Desk()
+
+
+def execution_value(currency: str = "CNY") -> Decimal | None:
+    rows = compute(Query("execution_value", *YEAR, currency=currency)).rows
+    return rows[0].value if rows else None
+
+
+def test_figures_follow_each_decision(desk: Desk) -> None:
+    firm = desk.enterprise("320508")
+    contract = desk.approve(
+        desk.contract(firm, "C-1", currency="EUR", amount="1000.00", signed_on=dt.date(2025, 2, 3))
+    )
+    first = desk.execution(contract, "E-1", dt.date(2025, 3, 5), "EUR", Decimal("100.00"))
+    assert execution_value() is None  # awaiting review: not counted
+    desk.give_back(first)
+    assert execution_value() is None
+    desk.approve(desk.refile(first, values_of(first) | {"amount": "120.00"}))
+    assert execution_value() == Decimal("936.00")  # 120 EUR x 7.8
+    record = Execution.objects.get(pk=first.pk)
+    desk.correct(record, values_of(record) | {"amount": "50.00"}, "pending")
+    assert execution_value() == Decimal("936.00")  # a correction counts once approved
+    desk.approve(Execution.objects.get(corrects=record, status="submitted"))
+    assert execution_value() == Decimal("390.00")
+    maintained = facts()
+    assert rebuild() == 2
+    assert facts() == maintained
+
+
+def test_an_earlier_amendment_approved_later_changes_the_deltas(desk: Desk) -> None:
+    firm = desk.enterprise("320508")
+    contract = desk.approve(
+        desk.contract(firm, "C-1", amount="1000.00", signed_on=dt.date(2025, 1, 10))
+    )
+    desk.approve(desk.amendment(contract, "A-2", dt.date(2025, 6, 1), Decimal("1500.00")))
+    desk.approve(desk.amendment(contract, "A-1", dt.date(2025, 3, 1), Decimal("800.00")))
+    by_month = compute(Query("contract_value", *YEAR, by=("month",))).rows
+    # 1000 in January, -200 in March (1000 -> 800), +700 in June (800 -> 1500).
+    assert [(r.keys["month"], r.value) for r in by_month] == [
+        ("2025-01", Decimal("1000.00")),
+        ("2025-03", Decimal("-200.00")),
+        ("2025-06", Decimal("700.00")),
+    ]
+    maintained = facts()
+    rebuild()
+    assert facts() == maintained
+
+
+def test_a_contract_correction_moves_its_executions_with_it(desk: Desk) -> None:
+    firm = desk.enterprise("320508")
+    contract = desk.approve(
+        desk.contract(firm, "C-1", counterpart_country="US", signed_on=dt.date(2025, 1, 10))
+    )
+    desk.approve(desk.execution(contract, "E-1", dt.date(2025, 2, 1), "CNY", Decimal("10.00")))
+    record = Contract.objects.get(pk=contract.pk)
+    desk.correct(record, values_of(record) | {"counterpart_country": "CN", "category": "KPO03"})
+    rows = compute(Query("execution_value", *YEAR, by=("flow", "category"))).rows
+    assert [(r.keys, r.value) for r in rows] == [
+        ({"flow": "onshore", "category": "KPO03"}, Decimal("10.00"))
+    ]
+    maintained = facts()
+    rebuild()
+    assert facts() == maintained
+
+
+def test_a_revised_rate_reconverts_the_records_of_its_month(desk: Desk) -> None:
+    """Conversion uses the monthly rate table: a rate revised after approval changes the
+    current figures (and the maintained facts stay those a rebuild makes)."""
+    firm = desk.enterprise("320508")
+    contract = desk.approve(
+        desk.contract(firm, "C-1", currency="EUR", amount="1000.00", signed_on=dt.date(2025, 4, 2))
+    )
+    desk.approve(desk.execution(contract, "E-1", dt.date(2025, 4, 9), "EUR", Decimal("100.00")))
+    assert execution_value() == Decimal("780.00")
+    rates({(dt.date(2025, 4, 1), "EUR"): Decimal("7.9")})
+    assert execution_value() == Decimal("790.00")
+    rates({(dt.date(2025, 4, 1), "USD"): Decimal("7.9")})
+    assert execution_value("USD") == Decimal("100.00")
+    maintained = facts()
+    rebuild()
+    assert facts() == maintained
+
+
+def test_a_dollar_rate_published_after_approval_is_used(desk: Desk) -> None:
+    """A yuan record needs no rate to be approved; once the month's dollar rate is published
+    the figures in dollars are computed with it."""
+    firm = desk.enterprise("320508")
+    january = dt.date(2026, 1, 1)
+    contract = desk.approve(
+        desk.contract(firm, "C-1", amount="710.00", signed_on=dt.date(2026, 1, 5))
+    )
+    query = Query("contract_value", january, january, currency="USD")
+    with pytest.raises(ServiceError) as refused:
+        compute(query)
+    assert refused.value.code == "no_rate" and "2026-01" in refused.value.text
+    rates({(january, "USD"): Decimal("7.1")})
+    assert compute(query).rows[0].value == Decimal("100.00")
+    assert Contract.objects.get(pk=contract.pk).status == "approved"
+
+
+def test_amendment_facts_follow_the_record_counted_signal(desk: Desk) -> None:
+    firm = desk.enterprise("320508")
+    contract = desk.approve(
+        desk.contract(firm, "C-1", amount="1000.00", signed_on=dt.date(2025, 1, 10))
+    )
+    amendment = desk.approve(
+        desk.amendment(contract, "A-1", dt.date(2025, 2, 1), Decimal("1200.00"))
+    )
+    assert Fact.objects.get(kind="amendment", record_id=amendment.pk).value_cny == 200
+    record = Amendment.objects.get(pk=amendment.pk)
+    desk.correct(record, values_of(record) | {"new_amount": "900.00"})
+    assert Fact.objects.get(kind="amendment", record_id=amendment.pk).value_cny == -100
