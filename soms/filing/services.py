@@ -19,7 +19,8 @@ from django.utils.translation import ngettext_lazy
 from soms.accounts.models import User
 from soms.audit.services import record as audit
 from soms.audit.services import snapshot
-from soms.core.errors import ConflictError, NotPermitted, ServiceError
+from soms.core.errors import NotPermitted, ServiceError
+from soms.core.locking import lock_current
 from soms.filing import calendar, rules
 from soms.filing.choices import EDITABLE, Direction, RecordStatus, Severity
 from soms.filing.models import (
@@ -350,16 +351,14 @@ def _require(actor: User, row: FiledRecord, action: str = "file") -> None:
 
 
 def _locked(row: R, expected_version: int | None) -> R:
-    current = type(row).objects.select_for_update().get(pk=row.pk)
-    if expected_version is not None and current.lock_version != expected_version:
-        raise ConflictError(
-            _(
-                "This record was changed by someone else in the meantime. Reload the page to "
-                "see its current state, then try again."
-            ),
-            code="conflict",
-        )
-    return current  # type: ignore[return-value]
+    return lock_current(
+        row,
+        expected_version,
+        _(
+            "This record was changed by someone else in the meantime. Reload the page to "
+            "see its current state, then try again."
+        ),
+    )
 
 
 def _key_taken(model: type[FiledRecord]) -> ServiceError:

@@ -21,7 +21,8 @@ from django.utils.translation import gettext_lazy as _
 from soms.accounts.choices import Role
 from soms.accounts.models import User
 from soms.audit.services import record, snapshot
-from soms.core.errors import ConflictError, NotPermitted, ServiceError
+from soms.core.errors import NotPermitted, ServiceError
+from soms.core.locking import lock_current
 from soms.reference.models import Division
 from soms.registry.choices import (
     LEVELLED_CERTIFICATIONS,
@@ -179,16 +180,14 @@ def _check_account(account: AccountData) -> None:
 def _locked(enterprise: Enterprise, expected_version: int | None) -> Enterprise:
     """The enterprise row, locked for this transaction; refused if someone changed it since
     the caller read ``expected_version``."""
-    current = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
-    if expected_version is not None and current.lock_version != expected_version:
-        raise ConflictError(
-            _(
-                "This enterprise was changed by someone else in the meantime. Reload the page "
-                "to see the current state, then try again."
-            ),
-            code="conflict",
-        )
-    return current
+    return lock_current(
+        enterprise,
+        expected_version,
+        _(
+            "This enterprise was changed by someone else in the meantime. Reload the page "
+            "to see the current state, then try again."
+        ),
+    )
 
 
 def _require(actor: User, enterprise: Enterprise, action: str) -> None:
@@ -444,17 +443,15 @@ def propose_change(
 
 
 def _locked_change(change: ProfileChange, expected_version: int | None) -> ProfileChange:
-    current = (
-        ProfileChange.objects.select_for_update().select_related("enterprise").get(pk=change.pk)
+    current = lock_current(
+        change,
+        expected_version,
+        _(
+            "This change request was changed by someone else in the meantime. Reload the "
+            "page to see the current state, then try again."
+        ),
+        queryset=ProfileChange.objects.select_related("enterprise"),
     )
-    if expected_version is not None and current.lock_version != expected_version:
-        raise ConflictError(
-            _(
-                "This change request was changed by someone else in the meantime. Reload the "
-                "page to see the current state, then try again."
-            ),
-            code="conflict",
-        )
     if current.status != ChangeStatus.SUBMITTED:
         raise ServiceError(
             _("This change request is no longer awaiting review (it is “%(status)s”)."),

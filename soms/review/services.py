@@ -18,7 +18,8 @@ from django.utils.translation import override
 from soms.accounts.models import User
 from soms.audit.services import record as audit
 from soms.audit.services import snapshot
-from soms.core.errors import ConflictError, NotPermitted, ServiceError, bilingual
+from soms.core.errors import NotPermitted, ServiceError, bilingual
+from soms.core.locking import lock_current
 from soms.filing import rules
 from soms.filing.choices import RecordStatus, Severity
 from soms.filing.models import RECORD_MODELS, Amendment, Execution, Extension, FiledRecord
@@ -65,16 +66,14 @@ def _refuse_if_locked(row: FiledRecord) -> None:
 
 
 def _locked_row(row: R, expected_version: int | None) -> R:
-    current = type(row).objects.select_for_update().get(pk=row.pk)
-    if expected_version is not None and current.lock_version != expected_version:
-        raise ConflictError(
-            _(
-                "This record was changed by someone else in the meantime (another reviewer may "
-                "have decided it). Reload the page to see its current state."
-            ),
-            code="conflict",
-        )
-    return current  # type: ignore[return-value]
+    return lock_current(
+        row,
+        expected_version,
+        _(
+            "This record was changed by someone else in the meantime (another reviewer may "
+            "have decided it). Reload the page to see its current state."
+        ),
+    )
 
 
 def _require_review(actor: User, row: FiledRecord) -> None:
