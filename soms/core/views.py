@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from soms.accounts.choices import Role
 from soms.reference.models import Dataset
@@ -30,12 +33,15 @@ def home(request: HttpRequest) -> HttpResponse:
                 reviewable.filter(status=RegistrationStatus.SUBMITTED).count()
                 + reviewable.filter(profile_changes__status=ChangeStatus.SUBMITTED).count()
             )
-        context["expiring"] = (
+        today = timezone.localdate()
+        warn_until = today + dt.timedelta(days=settings.SOMS_CERTIFICATE_WARNING_DAYS)
+        # The same window as Certification.state_on's "expiring", asked of the database.
+        context["expiring"] = list(
             Certification.objects.restrict(user, "view")  # type: ignore[arg-type]
+            .filter(valid_from__lte=today, valid_to__gte=today, valid_to__lte=warn_until)
             .select_related("enterprise")
-            .order_by("valid_to")
+            .order_by("valid_to")[:10]
         )
-        context["expiring"] = [c for c in context["expiring"][:200] if c.state == "expiring"][:10]
         if user.is_enterprise_user and user.enterprise_id:  # type: ignore[union-attr]
             context["own"] = user.enterprise  # type: ignore[union-attr]
     context["datasets"] = Dataset.objects.all()

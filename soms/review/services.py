@@ -102,7 +102,7 @@ def approve_record(
     _require_review(actor, row)
     current = _locked_row(row, expected_version)
     _awaiting(current)
-    _refuse_if_locked(current)
+    # The rules include the locked-month rule, so a locked month is refused here too.
     errors = [
         v for v in rules.check(current, context or rules.Context()) if v.severity == Severity.ERROR
     ]
