@@ -8,6 +8,7 @@ decision is made; ``soms stats --rebuild`` recomputes them all from the records.
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -40,3 +41,53 @@ class Fact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.record_id} {self.month:%Y-%m}"
+
+
+class Rollup(models.Model):
+    """Sums of facts at one grain (see :mod:`soms.statistics.rollups`): what the common
+    queries read instead of the facts. Kept current with the facts, in the same transaction, by
+    adding each change's difference; ``soms stats --rebuild`` recomputes them from the facts.
+
+    A column a grain does not break down by holds "" (not NULL, so that the unique key holds).
+    """
+
+    grain = models.CharField(max_length=1)
+    family = models.CharField(max_length=10)  # "contract" (with amendments) or "execution"
+    direction = models.CharField(max_length=10)
+    month = models.DateField()
+    area = models.CharField(max_length=6, blank=True, default="")
+    category = models.CharField(max_length=20, blank=True, default="")
+    category_l1 = models.CharField(max_length=3, blank=True, default="")
+    counterpart = models.CharField(max_length=12, blank=True, default="")
+    flow = models.CharField(max_length=8)
+    value_cny = models.DecimalField(max_digits=40, decimal_places=14, default=0)
+    value_usd = models.DecimalField(max_digits=40, decimal_places=14, default=0)
+    # Facts without a dollar value (no dollar rate for their month yet).
+    usd_missing = models.IntegerField(default=0)
+    contracts = models.IntegerField(default=0)
+    facts = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("rollup")
+        verbose_name_plural = _("rollups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "grain",
+                    "family",
+                    "direction",
+                    "month",
+                    "area",
+                    "category",
+                    "category_l1",
+                    "counterpart",
+                    "flow",
+                ],
+                name="rollup_unique_cell",
+            ),
+        ]
+        # Cells emptied by a change are found through this (tiny) index and deleted.
+        indexes = [models.Index(fields=["facts"], name="rollup_empty", condition=Q(facts=0))]
+
+    def __str__(self) -> str:
+        return f"{self.grain} {self.family} {self.month:%Y-%m} {self.area}"

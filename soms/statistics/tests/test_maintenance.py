@@ -8,14 +8,17 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Q
 from hypothesis import given, settings
 
 from soms.core.errors import ServiceError
 from soms.filing.models import Amendment, Contract, Execution
+from soms.reference.models import CountryGroup, CountryGroupMembership
 from soms.statistics.engine import Query, compute
 from soms.statistics.maintenance import rebuild
-from soms.statistics.models import Fact
+from soms.statistics.models import Fact, Rollup
+from soms.statistics.rollups import KEY_COLUMNS, SUM_COLUMNS
 from soms.statistics.tests.desk import Desk, rates, values_of
 from soms.statistics.tests.scenario import SETTINGS, Scenario, play, scenarios
 
@@ -50,6 +53,22 @@ def facts() -> set[tuple[Any, ...]]:
     return set(Fact.objects.values_list(*FIELDS))
 
 
+def rollups() -> set[tuple[Any, ...]]:
+    """The rollup cells; on SQLite (which sums in binary floating point) to 1e-6 yuan."""
+    exact = connection.vendor == "postgresql"
+    return {
+        (
+            *keys,
+            *(v if exact else Decimal(v).quantize(Decimal("0.000001")) for v in (cny, usd)),
+            *counts,
+        )
+        for *keys, cny, usd, missing, contracts, n in Rollup.objects.values_list(
+            *KEY_COLUMNS, *SUM_COLUMNS
+        )
+        for counts in [(missing, contracts, n)]
+    }
+
+
 def figures() -> list[list[tuple[Any, ...]]]:
     return [
         [(r.keys, r.value, r.value_prev, r.yoy_pct, r.flag) for r in compute(q).rows]
@@ -62,9 +81,10 @@ def figures() -> list[list[tuple[Any, ...]]]:
 def test_maintained_facts_are_the_rebuilt_facts(scenario: Scenario) -> None:
     with transaction.atomic():
         play(Desk(), scenario)
-        maintained, before = facts(), figures()
+        maintained, cells, before = facts(), rollups(), figures()
         assert rebuild() == len(maintained)
         assert facts() == maintained
+        assert rollups() == cells
         assert figures() == before
         transaction.set_rollback(True)
 
@@ -190,3 +210,50 @@ def test_amendment_facts_follow_the_record_counted_signal(desk: Desk) -> None:
     record = Amendment.objects.get(pk=amendment.pk)
     desk.correct(record, values_of(record) | {"new_amount": "900.00"})
     assert Fact.objects.get(kind="amendment", record_id=amendment.pk).value_cny == -100
+
+
+def test_an_enterprise_moving_takes_its_figures_along(desk: Desk) -> None:
+    firm = desk.enterprise("320508")
+    contract = desk.approve(
+        desk.contract(firm, "C-1", amount="1000.00", signed_on=dt.date(2025, 2, 3))
+    )
+    desk.approve(desk.execution(contract, "E-1", dt.date(2025, 3, 5), "CNY", Decimal("400.00")))
+    by_city = Query("execution_value", *YEAR, by=("province", "city", "district"))
+    assert [r.keys["city"] for r in compute(by_city).rows] == ["320500"]
+
+    firm.division_id = "310115"  # an approved change of address to Pudong
+    firm.save()
+    rows = compute(by_city).rows
+    assert [(r.keys["province"], r.keys["city"], r.keys["district"]) for r in rows] == [
+        ("310000", "310000", "310115")
+    ]
+    assert rows[0].value == Decimal("400.00")
+    suzhou = compute(Query("execution_value", *YEAR), Q(division__city_code="320500")).rows
+    assert suzhou == []
+    cells = rollups()
+    rebuild()
+    assert rollups() == cells
+
+
+def test_a_country_joining_a_group_counts_in_it_from_its_date(desk: Desk) -> None:
+    firm = desk.enterprise("320508")
+    contract = desk.approve(
+        desk.contract(
+            firm, "C-1", amount="1000.00", signed_on=dt.date(2025, 2, 3), counterpart_country="GB"
+        )
+    )
+    for day, amount in ((dt.date(2025, 3, 5), "100.00"), (dt.date(2025, 8, 5), "300.00")):
+        desk.approve(desk.execution(contract, f"E-{day}", day, "CNY", Decimal(amount)))
+    by_group = Query("execution_value", *YEAR, by=("counterpart_group",))
+
+    def figures() -> dict[str, Decimal | None]:
+        return {r.keys["counterpart_group"]: r.value for r in compute(by_group).rows}
+
+    assert "EU27" not in figures()
+    group = CountryGroup.objects.get(code="EU27")
+    membership = CountryGroupMembership.objects.create(
+        group=group, country_id="GB", valid_from=dt.date(2025, 6, 1)
+    )
+    assert figures()["EU27"] == Decimal("300.00")  # only what was executed after joining
+    membership.delete()
+    assert "EU27" not in figures()

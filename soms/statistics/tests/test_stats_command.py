@@ -17,7 +17,7 @@ from django.core.management.base import CommandError
 from django.utils import translation
 
 from soms.accounts.choices import Role
-from soms.statistics.models import Fact
+from soms.statistics.models import Fact, Rollup
 from soms.statistics.tests.desk import Desk, rates
 from soms.testing import make_user
 
@@ -251,6 +251,7 @@ def test_refusals_are_bilingual(filed: Desk, args: tuple[str, ...], english: str
 
 
 def test_rebuild_recomputes_the_facts(filed: Desk) -> None:
+    Rollup.objects.all().delete()
     Fact.objects.all().delete()
     assert stats(*YEAR) == "value,value_prev,yoy_pct,flag\n"
     assert stats("--rebuild").strip() == "10 facts rebuilt from the records"

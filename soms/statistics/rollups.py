@@ -1,0 +1,333 @@
+"""Rollups: the facts summed at a few grains, so that the common questions (the nation by
+province, by category, by market, a city by category, a trend) read a few hundred rows instead
+of millions of facts.
+
+Each grain keeps the month, the flow and at most one area, one category and one counterpart
+column. One SQL statement per grain sums facts into it; the same statement serves the full
+rebuild (every fact) and the upkeep of a decision (the facts it replaces, subtracted, and the
+facts it writes, added, in its own transaction), so the two cannot disagree about what a grain
+holds. A query that no grain answers (by ownership, an enterprise's own figures) or that needs
+each enterprise's part (disclosure control for the public) reads the facts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection
+from django.db.models import Q, Sum
+
+from soms.reference.models import CountryGroupMembership, Division
+from soms.registry.models import Enterprise
+from soms.statistics.models import Fact, Rollup
+
+AREA_RANK = {None: 0, "province": 1, "city": 2, "district": 3}
+AREA_DIMENSIONS = {
+    None: set(),
+    "province": {"province", "nbs_region"},
+    "city": {"province", "city", "nbs_region", "demonstration_city"},
+    "district": {"province", "city", "district", "nbs_region", "demonstration_city"},
+}
+CATEGORY_DIMENSIONS = {None: set(), "l1": {"category_l1"}, "leaf": {"category", "category_l1"}}
+COUNTERPART_DIMENSIONS = {
+    None: set(),
+    "country": {"counterpart_country"},
+    "group": {"counterpart_group"},
+}
+
+
+@dataclass(frozen=True)
+class Grain:
+    code: str
+    area: str | None = None
+    category: str | None = None
+    counterpart: str | None = None
+
+    @property
+    def dimensions(self) -> set[str]:
+        return {
+            "month",
+            "flow",
+            *AREA_DIMENSIONS[self.area],
+            *CATEGORY_DIMENSIONS[self.category],
+            *COUNTERPART_DIMENSIONS[self.counterpart],
+        }
+
+    def answers(self, dimensions: set[str], area: str | None) -> bool:
+        return dimensions <= self.dimensions and AREA_RANK[area] <= AREA_RANK[self.area]
+
+
+# Smallest first: a query reads the first grain that answers it.
+GRAINS = (
+    Grain("T"),
+    Grain("L", category="leaf"),
+    Grain("G", category="l1", counterpart="group"),
+    Grain("K", category="l1", counterpart="country"),
+    Grain("P", area="province", category="l1"),
+    Grain("D", area="district", category="l1"),
+    Grain("C", area="city", category="leaf"),
+)
+AREA_GRAINS = tuple(g for g in GRAINS if g.area)
+GROUP_GRAINS = tuple(g for g in GRAINS if g.counterpart == "group")
+
+
+def plan(dimensions: set[str], area: str | None) -> Grain | None:
+    return next((g for g in GRAINS if g.answers(dimensions, area)), None)
+
+
+def area_of(scope: Q) -> tuple[str | None, str] | None:
+    """The jurisdiction a scope stands for (see ``User.division_scope``): ``(None, "")`` for the
+    nation, ``("province", code)`` …; ``None`` for any other scope (an enterprise's own)."""
+    if not scope.children:
+        return (None, "")
+    if len(scope.children) != 1 or scope.negated:
+        return None
+    child = scope.children[0]
+    if not isinstance(child, tuple):
+        return None
+    key, value = child
+    level = {
+        "division__province_code": "province",
+        "division__city_code": "city",
+        "division": "district",
+        "division_id": "district",
+    }.get(key)
+    return (level, str(value)) if level else None
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def _select(grain: Grain) -> tuple[str, str]:
+    """The grain's key columns and the joins they need, as SQL over facts ``f``."""
+    area = {
+        None: "''",
+        "province": "d.province_code",
+        "city": "d.city_code",
+        "district": "e.division_id",
+    }[grain.area]
+    category = "f.category_code" if grain.category == "leaf" else "''"
+    category_l1 = "f.category_l1" if grain.category else "''"
+    counterpart = {None: "''", "country": "f.counterpart_country", "group": "m.group_id"}[
+        grain.counterpart
+    ]
+    joins = ""
+    if grain.area:
+        joins += (
+            f" JOIN {Enterprise._meta.db_table} e ON e.id = f.enterprise_id"
+            f" JOIN {Division._meta.db_table} d ON d.code = e.division_id"
+        )
+    if grain.counterpart == "group":
+        # A fact counts in every group its counterpart belongs to on the fact's date.
+        joins += (
+            f" JOIN {CountryGroupMembership._meta.db_table} m"
+            " ON m.country_id = f.counterpart_country"
+            " AND (m.valid_from IS NULL OR m.valid_from <= f.day)"
+            " AND (m.valid_to IS NULL OR f.day <= m.valid_to)"
+        )
+    keys = (
+        f"'{grain.code}',"
+        " CASE WHEN f.kind = 'execution' THEN 'execution' ELSE 'contract' END,"
+        f" f.direction, f.month, {area}, {category}, {category_l1}, {counterpart},"
+        " CASE WHEN f.counterpart_country = 'CN' THEN 'onshore' ELSE 'offshore' END"
+    )
+    return keys, joins
+
+
+KEY_COLUMNS = (
+    "grain",
+    "family",
+    "direction",
+    "month",
+    "area",
+    "category",
+    "category_l1",
+    "counterpart",
+    "flow",
+)
+SUM_COLUMNS = ("value_cny", "value_usd", "usd_missing", "contracts", "facts")
+
+
+def add(
+    sign: int = 1,
+    facts: Sequence[int] | None = None,
+    enterprise: int | None = None,
+    grains: Iterable[Grain] = GRAINS,
+) -> None:
+    """Add (``sign`` 1) or subtract (−1) facts to the grains: the facts ``facts`` names, an
+    enterprise's facts, or every fact."""
+    if facts is not None and not facts:
+        return
+    table = Rollup._meta.db_table
+    where, params = "1 = 1", []
+    if facts is not None:
+        where = f"f.id IN ({', '.join(['%s'] * len(facts))})"
+        params = list(facts)
+    elif enterprise is not None:
+        where, params = "f.enterprise_id = %s", [enterprise]
+    s = int(sign)
+    updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in SUM_COLUMNS)
+    with connection.cursor() as cursor:
+        for grain in grains:
+            keys, joins = _select(grain)
+            # Ordered, so that concurrent decisions lock shared cells in the same order; the
+            # WHERE is also what SQLite needs to parse an upsert after INSERT … SELECT.
+            # Table names and constants only; values are parameters.
+            cursor.execute(
+                f"INSERT INTO {table} ({', '.join(KEY_COLUMNS + SUM_COLUMNS)})"  # noqa: S608
+                f" SELECT {keys},"
+                f" {s} * SUM(f.value_cny),"
+                f" {s} * SUM(COALESCE(f.value_usd, 0)),"
+                f" {s} * SUM(CASE WHEN f.value_usd IS NULL THEN 1 ELSE 0 END),"
+                f" {s} * SUM(f.contracts),"
+                f" {s} * COUNT(*)"
+                f" FROM {Fact._meta.db_table} f{joins}"
+                f" WHERE {where}"
+                f" GROUP BY {', '.join(str(n) for n in range(1, len(KEY_COLUMNS) + 1))}"
+                f" ORDER BY {', '.join(str(n) for n in range(1, len(KEY_COLUMNS) + 1))}"
+                f" ON CONFLICT ({', '.join(KEY_COLUMNS)}) DO UPDATE SET {updates}",
+                params,
+            )
+    if sign < 0:
+        drop_empty()
+
+
+def drop_empty() -> None:
+    Rollup.objects.filter(facts=0).delete()
+
+
+def rebuild(grains: Iterable[Grain] = GRAINS) -> int:
+    """The grains again from every fact (inside the caller's transaction)."""
+    grains = tuple(grains)
+    Rollup.objects.filter(grain__in=[g.code for g in grains]).delete()
+    add(1, grains=grains)
+    return Rollup.objects.count()
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Part:
+    """One row read from a grain: its dimension values and its sums."""
+
+    values: dict[str, list[str]]
+    value: Decimal
+    missing_usd: bool
+
+
+def _scope_areas(grain: Grain, level: str | None, code: str) -> list[str] | None:
+    """The grain's area codes inside the jurisdiction (None for the nation)."""
+    if level is None:
+        return None
+    if level == grain.area:
+        return [code]
+    fields = {"province": "province_code", "city": "city_code", "district": "code"}
+    return sorted(
+        set(
+            Division.objects.filter(**{fields[level]: code}).values_list(
+                fields[grain.area or ""], flat=True
+            )
+        )
+    )
+
+
+def read(
+    grain: Grain,
+    *,
+    family: str,
+    direction: str,
+    start: dt.date,
+    end: dt.date,
+    column: str,
+    needed: set[str],
+    flow: str | None,
+    area: tuple[str | None, str],
+    nbs: dict[str, str],
+    demonstration: dict[str, dt.date],
+) -> list[Part]:
+    rows = Rollup.objects.filter(
+        grain=grain.code, family=family, direction=direction, month__gte=start, month__lte=end
+    )
+    if flow:
+        rows = rows.filter(flow=flow)
+    areas = _scope_areas(grain, *area)
+    if areas is not None:
+        rows = rows.filter(area__in=areas)
+    fields = ["flow"]
+    if needed & {"month", "demonstration_city"}:
+        fields.append("month")
+    if needed & AREA_DIMENSIONS[grain.area]:
+        fields.append("area")
+    if "category" in needed:
+        fields.append("category")
+    if "category_l1" in needed:
+        fields.append("category_l1")
+    if needed & {"counterpart_country", "counterpart_group"}:
+        fields.append("counterpart")
+    summed: list[dict[str, Any]] = list(
+        rows.values(*fields).annotate(total=Sum(column), missing=Sum("usd_missing")).order_by()
+    )
+    divisions = {
+        d["code"]: d
+        for d in Division.objects.filter(
+            code__in={r["area"] for r in summed if "area" in r}
+        ).values("code", "province_code", "city_code")
+    }
+    parts = []
+    for r in summed:
+        values: dict[str, list[str]] = {"flow": [r["flow"]]}
+        if "month" in r:
+            values["month"] = [f"{r['month']:%Y-%m}"]
+        if "area" in r:
+            d = divisions.get(r["area"], {"province_code": "", "city_code": ""})
+            province = r["area"] if grain.area == "province" else d["province_code"]
+            values["province"] = [province]
+            values["nbs_region"] = [nbs.get(province, "")]
+            if grain.area in ("city", "district"):
+                city = r["area"] if grain.area == "city" else d["city_code"]
+                values["city"] = [city]
+                designated = demonstration.get(city)
+                values["demonstration_city"] = [
+                    "yes" if designated and "month" in r and designated <= r["month"] else "no"
+                ]
+            if grain.area == "district":
+                values["district"] = [r["area"]]
+        if "category" in r:
+            values["category"] = [r["category"]]
+        if "category_l1" in r:
+            values["category_l1"] = [r["category_l1"]]
+        if "counterpart" in r:
+            key = "counterpart_group" if grain.counterpart == "group" else "counterpart_country"
+            values[key] = [r["counterpart"]]
+        parts.append(Part(values, Decimal(r["total"] or 0), bool(r["missing"])))
+    return parts
+
+
+def missing_usd_months(
+    grain: Grain,
+    family: str,
+    direction: str,
+    start: dt.date,
+    end: dt.date,
+    flow: str | None,
+    area: tuple[str | None, str],
+) -> list[str]:
+    rows = Rollup.objects.filter(
+        grain=grain.code,
+        family=family,
+        direction=direction,
+        month__gte=start,
+        month__lte=end,
+        usd_missing__gt=0,
+    )
+    if flow:
+        rows = rows.filter(flow=flow)
+    areas = _scope_areas(grain, *area)
+    if areas is not None:
+        rows = rows.filter(area__in=areas)
+    return sorted({f"{m:%Y-%m}" for m in rows.values_list("month", flat=True).distinct()})
