@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 from typing import Any
 
 from django.db.models import Q, Sum
@@ -181,28 +182,49 @@ class Dimensions:
     """Maps enterprises and records to dimension values; read once per query."""
 
     def __init__(self, enterprise_ids: Iterable[int]) -> None:
-        self.enterprises = {
-            e["pk"]: e
-            for e in Enterprise.objects.filter(pk__in=set(enterprise_ids)).values(
-                "pk", "division_id", "division__city_code", "division__province_code", "ownership"
-            )
-        }
-        self.nbs = {
+        ids = set(enterprise_ids)
+        self.enterprises = (
+            {
+                e["pk"]: e
+                for e in Enterprise.objects.filter(pk__in=ids).values(
+                    "pk",
+                    "division_id",
+                    "division__city_code",
+                    "division__province_code",
+                    "ownership",
+                )
+            }
+            if ids
+            else {}
+        )
+
+    # Reference tables, read when a query needs them.
+    @cached_property
+    def nbs(self) -> dict[str, str]:
+        return {
             code: region
             for region, code in Region.objects.filter(kind=RegionKind.NBS).values_list(
                 "code", "members__code"
             )
         }
-        self.demonstration: dict[str, dt.date] = {}
+
+    @cached_property
+    def demonstration(self) -> dict[str, dt.date]:
+        first: dict[str, dt.date] = {}
         for city, day in CityDesignation.objects.filter(
             kind=DesignationKind.DEMONSTRATION, revoked_on__isnull=True
         ).values_list("division_id", "designated_on"):
-            self.demonstration[city] = min(day, self.demonstration.get(city, day))
-        self.groups: dict[str, list[tuple[str, dt.date | None, dt.date | None]]] = defaultdict(list)
+            first[city] = min(day, first.get(city, day))
+        return first
+
+    @cached_property
+    def groups(self) -> dict[str, list[tuple[str, dt.date | None, dt.date | None]]]:
+        groups: dict[str, list[tuple[str, dt.date | None, dt.date | None]]] = defaultdict(list)
         for group, country, start, end in CountryGroupMembership.objects.values_list(
             "group_id", "country_id", "valid_from", "valid_to"
         ):
-            self.groups[country].append((group, start, end))
+            groups[country].append((group, start, end))
+        return groups
 
     def enterprise_values(self, enterprise: int, month: dt.date) -> dict[str, list[str]]:
         e = self.enterprises[enterprise]
@@ -309,8 +331,7 @@ def _rollup_cells(
         needed=needed,
         flow=query.flow,
         area=area,
-        nbs=dims.nbs,
-        demonstration=dims.demonstration,
+        dims=dims,
     ):
         if summed == "contracts" and not part.value:
             continue  # amendments only: no contract counted here, so no row

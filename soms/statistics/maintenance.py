@@ -32,7 +32,14 @@ def _month(column: str) -> str:
     return f"date({column}, 'start of month')"
 
 
-def _write_facts(contracts: Sequence[int] | None = None) -> None:
+ALL_KINDS = ("contract", "amendment", "execution")
+
+
+def _write_facts(
+    contracts: Sequence[int] | None = None,
+    kinds: Sequence[str] = ALL_KINDS,
+    executions: Sequence[int] | None = None,
+) -> list[int]:
     """Insert the facts of approved contracts (all, or those named), their approved amendments
     and executions, converted at their month's rates (statistics-rules.md).
 
@@ -48,7 +55,7 @@ def _write_facts(contracts: Sequence[int] | None = None) -> None:
     only, params = "", []
     if contracts is not None:
         if not contracts:
-            return
+            return []
         only = f" AND c.id IN ({', '.join(['%s'] * len(contracts))})"
         params = list(contracts)
     approved = f"c.status = 'approved' AND c.corrects_id IS NULL{only}"
@@ -88,50 +95,80 @@ def _write_facts(contracts: Sequence[int] | None = None) -> None:
         f" WHERE {counting} AND {approved}) a"
         f" JOIN {contract_table} c ON c.id = a.contract_id"
     )
-    statements = [
-        select("contract", "c.id", "c.signed_on", "c.amount", "c.currency_id", 1).format(
-            source=f"{contract_table} c"
-        )
+    statements = {
+        "contract": select(
+            "contract", "c.id", "c.signed_on", "c.amount", "c.currency_id", 1
+        ).format(source=f"{contract_table} c")
         + f" WHERE {approved}",
-        select("amendment", "a.id", "a.effective_on", "a.delta", "c.currency_id", 0).format(
-            source=amendments
-        ),
-        select("execution", "x.id", "x.executed_on", "x.amount", "x.currency_id", 0).format(
+        "amendment": select(
+            "amendment", "a.id", "a.effective_on", "a.delta", "c.currency_id", 0
+        ).format(source=amendments),
+        "execution": select(
+            "execution", "x.id", "x.executed_on", "x.amount", "x.currency_id", 0
+        ).format(
             source=f"{Execution._meta.db_table} x JOIN {contract_table} c ON c.id = x.contract_id"
         )
         + f" WHERE {counting} AND {approved}",
-    ]
+    }
+    written: list[int] = []
     with connection.cursor() as cursor:
-        for statement, statement_params in zip(statements, (params, params, params), strict=True):
+        for kind in kinds:
+            statement, statement_params = statements[kind], list(params)
+            if kind == "execution" and executions is not None:
+                statement += f" AND x.id IN ({', '.join(['%s'] * len(executions))})"
+                statement_params += list(executions)
             cursor.execute(
-                f"INSERT INTO {Fact._meta.db_table} ({columns}) {statement}", statement_params
+                f"INSERT INTO {Fact._meta.db_table} ({columns}) {statement} RETURNING id",
+                statement_params,
             )
+            written.extend(row[0] for row in cursor.fetchall())
+    return written
 
 
-def _family(contracts: Sequence[int]) -> Q:
-    return (
-        Q(kind="contract", record_id__in=contracts)
-        | Q(
+def _facts_of(
+    contracts: Sequence[int], kinds: Sequence[str], executions: Sequence[int] | None
+) -> Q:
+    q = Q(pk__in=[])
+    if "contract" in kinds:
+        q |= Q(kind="contract", record_id__in=contracts)
+    if "amendment" in kinds:
+        q |= Q(
             kind="amendment",
             record_id__in=Amendment.objects.filter(contract__in=contracts).values("pk"),
         )
-        | Q(
-            kind="execution",
-            record_id__in=Execution.objects.filter(contract__in=contracts).values("pk"),
+    if "execution" in kinds:
+        chosen = (
+            list(executions)
+            if executions is not None
+            else Execution.objects.filter(contract__in=contracts).values("pk")
         )
-    )
+        q |= Q(kind="execution", record_id__in=chosen)
+    return q
 
 
-def refresh_contracts(contracts: Sequence[int]) -> None:
-    """Rewrite the facts of these contracts' families, and move the rollups by the difference."""
+def refresh(
+    contracts: Sequence[int],
+    kinds: Sequence[str] = ALL_KINDS,
+    executions: Sequence[int] | None = None,
+) -> None:
+    """Rewrite the facts of these contracts (of the kinds named; of the executions named), and
+    move the rollups by the difference: the facts replaced are subtracted, the facts written
+    added."""
     contracts = sorted(set(contracts))
     if not contracts:
         return
-    family = Fact.objects.filter(_family(contracts))
-    rollups.add(-1, facts=list(family.values_list("pk", flat=True)))
-    family.delete()
-    _write_facts(contracts)
-    rollups.add(1, facts=list(Fact.objects.filter(_family(contracts)).values_list("pk", flat=True)))
+    old = list(
+        Fact.objects.filter(_facts_of(contracts, kinds, executions)).values_list("pk", flat=True)
+    )
+    if old:
+        rollups.add(-1, facts=old)
+        Fact.objects.filter(pk__in=old).delete()
+    rollups.add(1, facts=_write_facts(contracts, kinds, executions))
+
+
+def refresh_contracts(contracts: Sequence[int]) -> None:
+    """Rewrite the facts of these contracts' families."""
+    refresh(contracts)
 
 
 def refresh_contract(contract: Contract) -> None:
@@ -140,10 +177,15 @@ def refresh_contract(contract: Contract) -> None:
 
 @receiver(record_counted)
 def follow_decision(sender: Any, record: Any, **kwargs: Any) -> None:
+    # A contract's facts carry its category, counterpart and direction into its amendments'
+    # and executions: a contract decision rewrites the family. An amendment changes the deltas
+    # of the amendments after it; an execution only its own fact.
     if isinstance(record, Contract):
-        refresh_contracts([record.pk])
-    elif isinstance(record, Amendment | Execution):
-        refresh_contracts([record.contract_id])
+        refresh([record.pk])
+    elif isinstance(record, Amendment):
+        refresh([record.contract_id], kinds=("amendment",))
+    elif isinstance(record, Execution):
+        refresh([record.contract_id], kinds=("execution",), executions=[record.pk])
 
 
 @receiver(post_save, sender=ExchangeRate)

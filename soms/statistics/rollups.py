@@ -68,6 +68,7 @@ GRAINS = (
     Grain("G", category="l1", counterpart="group"),
     Grain("K", category="l1", counterpart="country"),
     Grain("P", area="province", category="l1"),
+    Grain("Y", area="city"),
     Grain("D", area="district", category="l1"),
     Grain("C", area="city", category="leaf"),
 )
@@ -171,27 +172,36 @@ def add(
         where, params = "f.enterprise_id = %s", [enterprise]
     s = int(sign)
     updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in SUM_COLUMNS)
+    positions = ", ".join(str(n) for n in range(1, len(KEY_COLUMNS) + 1))
+    selects, all_params = [], []
+    for grain in grains:
+        keys, joins = _select(grain)
+        selects.append(
+            f"SELECT {keys},"  # noqa: S608 (table names and constants; values are parameters)
+            f" {s} * SUM(f.value_cny),"
+            f" {s} * SUM(COALESCE(f.value_usd, 0)),"
+            f" {s} * SUM(CASE WHEN f.value_usd IS NULL THEN 1 ELSE 0 END),"
+            f" {s} * SUM(f.contracts),"
+            f" {s} * COUNT(*)"
+            f" FROM {Fact._meta.db_table} f{joins}"
+            f" WHERE {where}"
+            f" GROUP BY {positions}"
+        )
+        all_params.extend(params)
+    if not selects:
+        return
+    columns = ", ".join(KEY_COLUMNS + SUM_COLUMNS)
     with connection.cursor() as cursor:
-        for grain in grains:
-            keys, joins = _select(grain)
-            # Ordered, so that concurrent decisions lock shared cells in the same order; the
-            # WHERE is also what SQLite needs to parse an upsert after INSERT … SELECT.
-            # Table names and constants only; values are parameters.
-            cursor.execute(
-                f"INSERT INTO {table} ({', '.join(KEY_COLUMNS + SUM_COLUMNS)})"  # noqa: S608
-                f" SELECT {keys},"
-                f" {s} * SUM(f.value_cny),"
-                f" {s} * SUM(COALESCE(f.value_usd, 0)),"
-                f" {s} * SUM(CASE WHEN f.value_usd IS NULL THEN 1 ELSE 0 END),"
-                f" {s} * SUM(f.contracts),"
-                f" {s} * COUNT(*)"
-                f" FROM {Fact._meta.db_table} f{joins}"
-                f" WHERE {where}"
-                f" GROUP BY {', '.join(str(n) for n in range(1, len(KEY_COLUMNS) + 1))}"
-                f" ORDER BY {', '.join(str(n) for n in range(1, len(KEY_COLUMNS) + 1))}"
-                f" ON CONFLICT ({', '.join(KEY_COLUMNS)}) DO UPDATE SET {updates}",
-                params,
-            )
+        # One statement for every grain. Ordered, so that concurrent decisions lock shared
+        # cells in the same order; the WHERE is what SQLite needs to parse an upsert after
+        # INSERT … SELECT.
+        cursor.execute(
+            f"INSERT INTO {table} ({columns})"  # noqa: S608
+            f" SELECT * FROM ({' UNION ALL '.join(selects)}) u"
+            f" WHERE 1 = 1 ORDER BY {positions}"
+            f" ON CONFLICT ({', '.join(KEY_COLUMNS)}) DO UPDATE SET {updates}",
+            all_params,
+        )
     if sign < 0:
         drop_empty()
 
@@ -247,9 +257,10 @@ def read(
     needed: set[str],
     flow: str | None,
     area: tuple[str | None, str],
-    nbs: dict[str, str],
-    demonstration: dict[str, dt.date],
+    dims: Any,
 ) -> list[Part]:
+    """The grain's rows summed to the dimensions the query needs; ``dims`` (the engine's
+    ``Dimensions``) maps provinces to regions and cities to their designation."""
     rows = Rollup.objects.filter(
         grain=grain.code, family=family, direction=direction, month__gte=start, month__lte=end
     )
@@ -287,14 +298,16 @@ def read(
             d = divisions.get(r["area"], {"province_code": "", "city_code": ""})
             province = r["area"] if grain.area == "province" else d["province_code"]
             values["province"] = [province]
-            values["nbs_region"] = [nbs.get(province, "")]
+            if "nbs_region" in needed:
+                values["nbs_region"] = [dims.nbs.get(province, "")]
             if grain.area in ("city", "district"):
                 city = r["area"] if grain.area == "city" else d["city_code"]
                 values["city"] = [city]
-                designated = demonstration.get(city)
-                values["demonstration_city"] = [
-                    "yes" if designated and "month" in r and designated <= r["month"] else "no"
-                ]
+                if "demonstration_city" in needed:
+                    designated = dims.demonstration.get(city)
+                    values["demonstration_city"] = [
+                        "yes" if designated and designated <= r["month"] else "no"
+                    ]
             if grain.area == "district":
                 values["district"] = [r["area"]]
         if "category" in r:
