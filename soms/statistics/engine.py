@@ -78,6 +78,15 @@ def parse_month(text: str, field: str) -> dt.date:
         ) from None
 
 
+def shift_month(label: str, years: int) -> str:
+    """ "2024-03" one year on is "2025-03"."""
+    year, _sep, month = label.partition("-")
+    try:
+        return f"{int(year) + years:04d}-{month}"
+    except ValueError:
+        return label
+
+
 @dataclass
 class Query:
     measure: str
@@ -131,6 +140,10 @@ class Query:
             )
 
     def previous(self) -> Query:
+        """The same range one year earlier (a filter on months moves with it)."""
+        where = dict(self.where)
+        if "month" in where:
+            where["month"] = {shift_month(m, -1) for m in where["month"]}
         return Query(
             self.measure,
             self.start.replace(year=self.start.year - 1),
@@ -138,7 +151,7 @@ class Query:
             self.currency,
             self.by,
             self.flow,
-            self.where,
+            where,
         )
 
     @property
@@ -319,26 +332,21 @@ def _rollup_cells(
                 whole, family, direction, query.start, query.end, query.flow, area
             )
         )
-    dims = Dimensions(())
     cells: dict[tuple[str, ...], Cell] = defaultdict(Cell)
-    for part in rollups.read(
+    for key, total in rollups.read(
         grain,
         family=family,
         direction=direction,
         start=query.start,
         end=query.end,
         column=column,
-        needed=needed,
+        by=query.by,
+        where=query.where,
         flow=query.flow,
         area=area,
-        dims=dims,
-    ):
-        if summed == "contracts" and not part.value:
-            continue  # amendments only: no contract counted here, so no row
-        if not _matches(part.values, query.where):
-            continue
-        for combo in _combinations(part.values, query.by, query.where):
-            cells[combo].add(0, part.value)
+        count_rows=summed == "contracts",
+    ).items():
+        cells[key].add(0, total)
     return cells
 
 
@@ -478,6 +486,13 @@ def compute(query: Query, scope: Q | None = None, public: bool = False) -> Resul
     scope = scope if scope is not None else Q()
     current = _cells(query, scope, public)
     previous = _cells(query.previous(), scope, public)
+    if "month" in query.by:
+        # A month's row compares with the same month a year earlier.
+        at = query.by.index("month")
+        previous = {
+            (*key[:at], shift_month(key[at], 1), *key[at + 1 :]): cell
+            for key, cell in previous.items()
+        }
     keys = sorted(set(current) | set(previous))
     hidden = suppress(current) if public else set()
     hidden_prev = suppress(previous) if public else set()

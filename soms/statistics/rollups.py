@@ -15,13 +15,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
-from typing import Any
+from decimal import Context, Decimal
+from typing import Any, cast
 
 from django.db import connection
-from django.db.models import Q, Sum
+from django.db.models import Q
 
-from soms.reference.models import CountryGroupMembership, Division
+from soms.reference.choices import DesignationKind, RegionKind
+from soms.reference.models import CityDesignation, CountryGroupMembership, Division, Region
 from soms.registry.models import Enterprise
 from soms.statistics.models import Fact, Rollup
 
@@ -221,15 +222,6 @@ def rebuild(grains: Iterable[Grain] = GRAINS) -> int:
 # --- reading ---------------------------------------------------------------------------------
 
 
-@dataclass
-class Part:
-    """One row read from a grain: its dimension values and its sums."""
-
-    values: dict[str, list[str]]
-    value: Decimal
-    missing_usd: bool
-
-
 def _scope_areas(grain: Grain, level: str | None, code: str) -> list[str] | None:
     """The grain's area codes inside the jurisdiction (None for the nation)."""
     if level is None:
@@ -246,6 +238,25 @@ def _scope_areas(grain: Grain, level: str | None, code: str) -> list[str] | None
     )
 
 
+def _expressions(grain: Grain) -> dict[str, str]:
+    """Each dimension the grain answers, as SQL over the rollup ``r`` and its joins."""
+    expressions = {
+        "month": "r.month",
+        "flow": "r.flow",
+        "province": "r.area" if grain.area == "province" else "d.province_code",
+        "city": "r.area" if grain.area == "city" else "d.city_code",
+        "district": "r.area",
+        "nbs_region": "COALESCE(n.region_id, '')",
+        # A city counts as a demonstration city for months on or after its designation.
+        "demonstration_city": "CASE WHEN dc.first_day <= r.month THEN 'yes' ELSE 'no' END",
+        "category": "r.category",
+        "category_l1": "r.category_l1",
+        "counterpart_country": "r.counterpart",
+        "counterpart_group": "r.counterpart",
+    }
+    return {dim: sql for dim, sql in expressions.items() if dim in grain.dimensions}
+
+
 def read(
     grain: Grain,
     *,
@@ -254,71 +265,90 @@ def read(
     start: dt.date,
     end: dt.date,
     column: str,
-    needed: set[str],
+    by: tuple[str, ...],
+    where: dict[str, set[str]],
     flow: str | None,
     area: tuple[str | None, str],
-    dims: Any,
-) -> list[Part]:
-    """The grain's rows summed to the dimensions the query needs; ``dims`` (the engine's
-    ``Dimensions``) maps provinces to regions and cities to their designation."""
-    rows = Rollup.objects.filter(
-        grain=grain.code, family=family, direction=direction, month__gte=start, month__lte=end
-    )
+    count_rows: bool = False,
+) -> dict[tuple[str, ...], Decimal]:
+    """The query's cells summed in the database from the grain: dimensions mapped by joins,
+    filters applied before summing. ``count_rows``: only cells with a contract (not cells of
+    amendments alone)."""
+    expressions = _expressions(grain)
+    used = {*by, *where}
+    joins, params = "", cast(list[Any], [])
+    if grain.area in ("city", "district"):
+        joins += f" LEFT JOIN {Division._meta.db_table} d ON d.code = r.area"
+    if "nbs_region" in used:
+        members = Region.members.through._meta.db_table
+        joins += (
+            f" LEFT JOIN (SELECT m.region_id, m.division_id FROM {members} m"  # noqa: S608
+            f" JOIN {Region._meta.db_table} g ON g.code = m.region_id WHERE g.kind = %s) n"
+            f" ON n.division_id = {expressions['province']}"
+        )
+        params.append(RegionKind.NBS)
+    if "demonstration_city" in used:
+        joins += (
+            " LEFT JOIN (SELECT division_id, MIN(designated_on) AS first_day"
+            f" FROM {CityDesignation._meta.db_table}"
+            " WHERE kind = %s AND revoked_on IS NULL GROUP BY division_id) dc"
+            f" ON dc.division_id = {expressions['city']}"
+        )
+        params.append(DesignationKind.DEMONSTRATION)
+    conditions = ["r.grain = %s", "r.family = %s", "r.direction = %s"]
+    conditions += ["r.month >= %s", "r.month <= %s"]
+    params += [grain.code, family, direction, start, end]
     if flow:
-        rows = rows.filter(flow=flow)
+        conditions.append("r.flow = %s")
+        params.append(flow)
     areas = _scope_areas(grain, *area)
     if areas is not None:
-        rows = rows.filter(area__in=areas)
-    fields = ["flow"]
-    if needed & {"month", "demonstration_city"}:
-        fields.append("month")
-    if needed & AREA_DIMENSIONS[grain.area]:
-        fields.append("area")
-    if "category" in needed:
-        fields.append("category")
-    if "category_l1" in needed:
-        fields.append("category_l1")
-    if needed & {"counterpart_country", "counterpart_group"}:
-        fields.append("counterpart")
-    summed: list[dict[str, Any]] = list(
-        rows.values(*fields).annotate(total=Sum(column), missing=Sum("usd_missing")).order_by()
+        conditions.append(f"r.area IN ({', '.join(['%s'] * len(areas))})")
+        params += areas
+    for dim, allowed in where.items():
+        values: list[Any] = sorted(allowed)
+        if dim == "month":  # written YYYY-MM; the grain keeps the month's first day
+            values = [parse_first_day(v) for v in values]
+        conditions.append(f"{expressions[dim]} IN ({', '.join(['%s'] * len(values))})")
+        params += values
+    keys = [expressions[dim] for dim in by]
+    sql = (
+        f"SELECT {', '.join([*keys, f'SUM(r.{column})'])}"  # noqa: S608 (names only)
+        f" FROM {Rollup._meta.db_table} r{joins} WHERE {' AND '.join(conditions)}"
+        + (f" GROUP BY {', '.join(keys)}" if keys else "")
+        + (" HAVING SUM(r.contracts) > 0" if count_rows else " HAVING COUNT(*) > 0")
     )
-    divisions = {
-        d["code"]: d
-        for d in Division.objects.filter(
-            code__in={r["area"] for r in summed if "area" in r}
-        ).values("code", "province_code", "city_code")
-    }
-    parts = []
-    for r in summed:
-        values: dict[str, list[str]] = {"flow": [r["flow"]]}
-        if "month" in r:
-            values["month"] = [f"{r['month']:%Y-%m}"]
-        if "area" in r:
-            d = divisions.get(r["area"], {"province_code": "", "city_code": ""})
-            province = r["area"] if grain.area == "province" else d["province_code"]
-            values["province"] = [province]
-            if "nbs_region" in needed:
-                values["nbs_region"] = [dims.nbs.get(province, "")]
-            if grain.area in ("city", "district"):
-                city = r["area"] if grain.area == "city" else d["city_code"]
-                values["city"] = [city]
-                if "demonstration_city" in needed:
-                    designated = dims.demonstration.get(city)
-                    values["demonstration_city"] = [
-                        "yes" if designated and designated <= r["month"] else "no"
-                    ]
-            if grain.area == "district":
-                values["district"] = [r["area"]]
-        if "category" in r:
-            values["category"] = [r["category"]]
-        if "category_l1" in r:
-            values["category_l1"] = [r["category_l1"]]
-        if "counterpart" in r:
-            key = "counterpart_group" if grain.counterpart == "group" else "counterpart_country"
-            values[key] = [r["counterpart"]]
-        parts.append(Part(values, Decimal(r["total"] or 0), bool(r["missing"])))
-    return parts
+    as_decimal = _decimal_reader()
+    cells: dict[tuple[str, ...], Decimal] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for *values, total in cursor.fetchall():
+            key = tuple(
+                str(v)[:7] if dim == "month" else str(v) for dim, v in zip(by, values, strict=True)
+            )
+            cells[key] = as_decimal(total)
+    return cells
+
+
+def parse_first_day(label: str) -> dt.date | str:
+    try:
+        year, month = (int(p) for p in label.split("-"))
+        return dt.date(year, month, 1)
+    except ValueError:
+        return label
+
+
+def _decimal_reader() -> Any:
+    """Sums as Decimal: PostgreSQL sums NUMERIC exactly; SQLite's binary floats are read to 15
+    significant digits, as Django reads its decimal columns."""
+    if connection.vendor == "postgresql":
+        return lambda v: Decimal(0) if v is None else Decimal(v)
+    context = Context(prec=15)
+    return lambda v: (
+        Decimal(0)
+        if v is None
+        else (Decimal(v) if isinstance(v, int) else context.create_decimal_from_float(v))
+    )
 
 
 def missing_usd_months(

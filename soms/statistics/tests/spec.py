@@ -359,9 +359,20 @@ class World:
         """Row -> (value, value_prev, yoy_pct), as the rules publish them."""
         places = "0.01" if measure in MONEY and measure != "contract_count" else "1"
         now = self.cells(measure, start, end, currency, by, flow, where)
+        # The same range a year earlier: a month row compares with the same month a year
+        # earlier, and a filter on months moves back a year with the range.
+        earlier = dict(where or {})
+        if "month" in earlier:
+            earlier["month"] = {f"{int(m[:4]) - 1}{m[4:]}" for m in earlier["month"]}
         before = self.cells(
-            measure, year_before(start), year_before(end), currency, by, flow, where
+            measure, year_before(start), year_before(end), currency, by, flow, earlier
         )
+        if "month" in by:
+            at = by.index("month")
+            before = {
+                (*key[:at], f"{int(key[at][:4]) + 1}{key[at][4:]}", *key[at + 1 :]): parts
+                for key, parts in before.items()
+            }
         rows = {}
         for key, parts in now.items():
             value = half_up(sum(parts.values(), Decimal(0)), places)
