@@ -289,7 +289,7 @@ def read(
         params.append(RegionKind.NBS)
     if "demonstration_city" in used:
         joins += (
-            " LEFT JOIN (SELECT division_id, MIN(designated_on) AS first_day"
+            " LEFT JOIN (SELECT division_id, MIN(designated_on) AS first_day"  # noqa: S608
             f" FROM {CityDesignation._meta.db_table}"
             " WHERE kind = %s AND revoked_on IS NULL GROUP BY division_id) dc"
             f" ON dc.division_id = {expressions['city']}"
