@@ -11,13 +11,14 @@ so that a rebuild at national scale takes minutes, not a night.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection, transaction
 from django.db.models import Q
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
+from soms.core import db
 from soms.filing.models import Amendment, Contract, Execution
 from soms.filing.signals import record_counted
 from soms.reference.models import CatalogueItem, CountryGroupMembership, ExchangeRate
@@ -52,12 +53,16 @@ def _write_facts(
     item = CatalogueItem._meta.db_table
     rate = ExchangeRate._meta.db_table
     contract_table = Contract._meta.db_table
-    only, params = "", []
+    only, params = "", cast(list[Any], [])
+    prepared = contracts is not None and db.uses_prepared()
     if contracts is not None:
         if not contracts:
             return []
-        only = f" AND c.id IN ({', '.join(['%s'] * len(contracts))})"
-        params = list(contracts)
+        if prepared:
+            only = " AND c.id = ANY($1)"
+        else:
+            only = f" AND c.id IN ({', '.join(['%s'] * len(contracts))})"
+            params = list(contracts)
     approved = f"c.status = 'approved' AND c.corrects_id IS NULL{only}"
     # PostgreSQL multiplies and divides NUMERIC exactly to 30 places; SQLite has REAL (and
     # would divide two whole numbers as integers without the cast).
@@ -114,13 +119,20 @@ def _write_facts(
     with connection.cursor() as cursor:
         for kind in kinds:
             statement, statement_params = statements[kind], list(params)
+            types, values = ["bigint[]"], [list(contracts or [])]
             if kind == "execution" and executions is not None:
-                statement += f" AND x.id IN ({', '.join(['%s'] * len(executions))})"
-                statement_params += list(executions)
-            cursor.execute(
-                f"INSERT INTO {Fact._meta.db_table} ({columns}) {statement} RETURNING id",
-                statement_params,
-            )
+                if prepared:
+                    statement += " AND x.id = ANY($2)"
+                    types.append("bigint[]")
+                    values.append(list(executions))
+                else:
+                    statement += f" AND x.id IN ({', '.join(['%s'] * len(executions))})"
+                    statement_params += list(executions)
+            sql = f"INSERT INTO {Fact._meta.db_table} ({columns}) {statement} RETURNING id"
+            if prepared:
+                db.execute_prepared(cursor, sql, types, values)
+            else:
+                cursor.execute(sql, statement_params)
             written.extend(row[0] for row in cursor.fetchall())
     return written
 

@@ -87,7 +87,13 @@ class Rollup(models.Model):
             ),
         ]
         # Cells emptied by a change are found through this (tiny) index and deleted.
-        indexes = [models.Index(fields=["facts"], name="rollup_empty", condition=Q(facts=0))]
+        indexes = [
+            models.Index(fields=["facts"], name="rollup_empty", condition=Q(facts=0)),
+            # A city's or a province's figures: the area first, then the months.
+            models.Index(
+                fields=["grain", "family", "direction", "area", "month"], name="rollup_area"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.grain} {self.family} {self.month:%Y-%m} {self.area}"

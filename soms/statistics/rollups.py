@@ -21,6 +21,7 @@ from typing import Any, cast
 from django.db import connection
 from django.db.models import Q
 
+from soms.core import db
 from soms.reference.choices import DesignationKind, RegionKind
 from soms.reference.models import CityDesignation, CountryGroupMembership, Division, Region
 from soms.registry.models import Enterprise
@@ -165,8 +166,11 @@ def add(
     if facts is not None and not facts:
         return
     table = Rollup._meta.db_table
-    where, params = "1 = 1", []
-    if facts is not None:
+    where, params = "1 = 1", cast(list[Any], [])
+    prepared = facts is not None and db.uses_prepared()
+    if facts is not None and prepared:
+        where = "f.id = ANY($1)"  # one prepared statement, whatever the number of facts
+    elif facts is not None:
         where = f"f.id IN ({', '.join(['%s'] * len(facts))})"
         params = list(facts)
     elif enterprise is not None:
@@ -196,13 +200,16 @@ def add(
         # One statement for every grain. Ordered, so that concurrent decisions lock shared
         # cells in the same order; the WHERE is what SQLite needs to parse an upsert after
         # INSERT … SELECT.
-        cursor.execute(
+        sql = (
             f"INSERT INTO {table} ({columns})"  # noqa: S608
             f" SELECT * FROM ({' UNION ALL '.join(selects)}) u"
             f" WHERE 1 = 1 ORDER BY {positions}"
-            f" ON CONFLICT ({', '.join(KEY_COLUMNS)}) DO UPDATE SET {updates}",
-            all_params,
+            f" ON CONFLICT ({', '.join(KEY_COLUMNS)}) DO UPDATE SET {updates}"
         )
+        if prepared:
+            db.execute_prepared(cursor, sql, ["bigint[]"], [list(facts or [])])
+        else:
+            cursor.execute(sql, all_params)
     if sign < 0:
         drop_empty()
 
