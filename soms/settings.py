@@ -65,6 +65,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "transaction_mode": "IMMEDIATE",
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {})
+    # The statements a decision runs every time (soms.core.db) are prepared once per
+    # connection; a generic plan spares planning them on each run. Django's own queries are
+    # not server-side prepared, so this setting does not touch them.
+    DATABASES["default"]["OPTIONS"]["options"] = "-c plan_cache_mode=force_generic_plan"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 INSTALLED_APPS = [
@@ -206,6 +212,14 @@ if PRODUCTION:
 
 # The facts of shared/reference ship inside the package (a test keeps the copies identical).
 SOMS_REFERENCE_DIR = Path(os.environ.get("SOMS_REFERENCE_DIR", PACKAGE_DIR / "reference" / "data"))
+# The deployer's approved province boundaries (a GeoJSON file on disk) for the statistics map;
+# none ships with SOMS, and without it the map is a tile grid that draws no boundary at all.
+SOMS_PROVINCE_GEOJSON = os.environ.get("SOMS_PROVINCE_GEOJSON", "").strip()
+if SOMS_PROVINCE_GEOJSON and not Path(SOMS_PROVINCE_GEOJSON).is_file():
+    raise ImproperlyConfigured(
+        f"SOMS_PROVINCE_GEOJSON names {SOMS_PROVINCE_GEOJSON!r}, which is not a readable file. "
+        f"环境变量 SOMS_PROVINCE_GEOJSON 指向的文件不存在。"
+    )
 # Days before a certificate's expiry from which it is shown as expiring.
 SOMS_CERTIFICATE_WARNING_DAYS = int(os.environ.get("SOMS_CERTIFICATE_WARNING_DAYS", "90"))
 

@@ -25,3 +25,20 @@ class DesignationKind(models.TextChoices):
 
 CATEGORY_L1 = ("ITO", "BPO", "KPO")
 MUNICIPALITIES = ("110000", "120000", "310000", "500000")
+
+
+class ExternalUnit(models.TextChoices):
+    """Units of figures published outside the system, as releases state them."""
+
+    USD_100M = "USD_100M", _("100 million US dollars")
+    CNY_100M = "CNY_100M", _("100 million yuan")
+    PERSONS_10K = "persons_10k", _("10 thousand persons")
+    COUNT = "count", _("count")
+
+
+class ObservationQuality(models.TextChoices):
+    """How directly an external figure comes from the body that produced it."""
+
+    OFFICIAL = "O", _("official release")
+    MEDIA = "M", _("media report of an official release")
+    SECONDARY = "S", _("secondary source")

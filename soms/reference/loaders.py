@@ -14,6 +14,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import pycountry
@@ -38,6 +39,8 @@ from soms.reference.models import (
     Currency,
     Dataset,
     Division,
+    ExternalObservation,
+    ExternalSeries,
     Region,
 )
 
@@ -369,6 +372,105 @@ def load_demonstration_cities() -> LoadResult:
     )
 
 
+PUBLISHED_FIGURES = "published-national-figures.csv"
+# The codes of the series loaded from it start with this.
+PUBLISHED_PREFIX = "published:"
+# Names of the published series, from the CSV's measure and scope columns.
+PUBLISHED_MEASURES = {
+    "contract_value": ("服务外包合同额", "Contract value"),
+    "execution_value": ("服务外包执行额", "Execution value"),
+    "contract_count": ("服务外包合同数", "Number of contracts"),
+    "enterprises": ("服务外包企业数", "Enterprises"),
+    "employees": ("服务外包从业人员", "Employees"),
+    "employees_college": ("大学（含大专）以上学历从业人员", "Employees with college education"),
+    "new_hires": ("新增从业人员", "New hires"),
+    "new_hires_college": ("新增大学（含大专）以上学历从业人员", "New hires with college education"),
+}
+PUBLISHED_SCOPES = {
+    "all": ("全国", "national"),
+    "offshore": ("全国离岸", "national, offshore"),
+    "onshore": ("全国在岸", "national, onshore"),
+    "demonstration_cities": ("示范城市", "demonstration cities"),
+}
+
+
+def published_period(text: str) -> tuple[dt.date, dt.date]:
+    """The first and last day of a period as releases name it: ``2013`` (the year),
+    ``2013-12`` (a month: a year-end figure) or ``2013-01..2013-09`` (a range of months)."""
+
+    def month(part: str) -> tuple[int, int]:
+        year, number = part.split("-")
+        return int(year), int(number)
+
+    def last_day(year: int, number: int) -> dt.date:
+        following = dt.date(year + number // 12, number % 12 + 1, 1)
+        return following - dt.timedelta(days=1)
+
+    text = text.strip()
+    if text.isdigit() and len(text) == 4:
+        return dt.date(int(text), 1, 1), dt.date(int(text), 12, 31)
+    first, _sep, last = text.partition("..")
+    start = month(first)
+    end = month(last) if last else start
+    return dt.date(*start, 1), last_day(*end)
+
+
+def _published_series_name(scope: str, measure: str, unit: str) -> tuple[str, str]:
+    measure_zh, measure_en = PUBLISHED_MEASURES.get(measure, (measure, measure))
+    base, _sep, part = scope.partition(":")
+    scope_zh, scope_en = PUBLISHED_SCOPES.get(base, (base, base))
+    if part:
+        part_zh, part_en = PUBLISHED_SCOPES.get(part, (part, part))
+        scope_zh, scope_en = f"{scope_zh}：{part_zh}", f"{scope_en}: {part_en}"
+    return (
+        f"{measure_zh}（{scope_zh}，{unit}，已公布）",
+        f"{measure_en} ({scope_en}, {unit}, published)",
+    )
+
+
+@transaction.atomic
+def load_published_figures() -> LoadResult:
+    """The national figures the ministry published before SOMS (shared/reference), one
+    external series per scope, measure and unit, each figure with its source."""
+    path = reference_path(PUBLISHED_FIGURES)
+    rows = _read_csv(path)
+    series: dict[tuple[str, str, str], ExternalSeries] = {}
+    for row in rows:
+        key = (row["scope"], row["measure"], row["unit"])
+        if key not in series:
+            name_zh, name_en = _published_series_name(*key)
+            series[key], _created = ExternalSeries.objects.update_or_create(
+                code=PUBLISHED_PREFIX + ":".join(key),
+                defaults={
+                    "name_zh": name_zh,
+                    "name_en": name_en,
+                    "scope": row["scope"],
+                    "measure": row["measure"],
+                    "unit": row["unit"],
+                    "source_note": f"shared/reference/{PUBLISHED_FIGURES}",
+                },
+            )
+        start, end = published_period(row["period"])
+        ExternalObservation.objects.update_or_create(
+            series=series[key],
+            period=row["period"],
+            defaults={
+                "period_start": start,
+                "period_end": end,
+                "value": Decimal(row["value"]),
+                "yoy_pct": Decimal(row["yoy_pct"]) if row["yoy_pct"] else None,
+                "quality": row["quality"],
+                "source": row["source"],
+            },
+        )
+    return _record(
+        "published-national-figures",
+        f"shared/reference/{PUBLISHED_FIGURES}",
+        len(rows),
+        _digest([path]),
+    )
+
+
 LOADERS: dict[str, Callable[[], LoadResult]] = {
     "divisions": load_divisions,
     "regions": load_regions,
@@ -377,6 +479,7 @@ LOADERS: dict[str, Callable[[], LoadResult]] = {
     "country-groups": load_country_groups,
     "catalogue": load_catalogue_v1,
     "demonstration-cities": load_demonstration_cities,
+    "published-figures": load_published_figures,
 }
 
 

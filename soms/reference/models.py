@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import models
@@ -21,6 +22,8 @@ from soms.reference.choices import (
     CatalogueStatus,
     DesignationKind,
     DivisionLevel,
+    ExternalUnit,
+    ObservationQuality,
     RegionKind,
 )
 
@@ -397,3 +400,90 @@ class CityDesignation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.division} {self.get_kind_display()} {self.designated_on:%Y}"
+
+
+class ExternalSeries(BilingualNamed):
+    """A series of figures published outside SOMS — the ministry's national figures released
+    before the system existed, services exports, world benchmarks — shown beside the system's
+    own figures and never mixed into them. ``measure`` and ``scope`` say what the series is
+    comparable with (a measure of statistics-rules.md and ``all``/``offshore``/…) when it is.
+    """
+
+    code = models.CharField(_("series"), max_length=120, unique=True)
+    measure = models.CharField(
+        _("comparable measure"),
+        max_length=60,
+        blank=True,
+        help_text=_("The SOMS measure this series can be compared with, if any."),
+    )
+    scope = models.CharField(
+        _("scope"),
+        max_length=60,
+        blank=True,
+        help_text=_("What the figures cover: all, offshore, onshore, offshore:US …"),
+    )
+    unit = models.CharField(_("unit"), max_length=20, choices=ExternalUnit.choices)
+    source_note = models.TextField(_("source"), blank=True)
+
+    class Meta:
+        verbose_name = _("external series")
+        verbose_name_plural = _("external series")
+        ordering = ["code"]
+
+
+class ExternalObservation(models.Model):
+    """One figure of an external series for a period as its source states it: a year
+    (``2013``), a month or year-end (``2013-12``) or a range of months (``2013-01..2013-09``),
+    with the period's first and last day for ordering and comparison."""
+
+    series = models.ForeignKey(
+        ExternalSeries, on_delete=models.CASCADE, related_name="observations"
+    )
+    period = models.CharField(_("period"), max_length=30)
+    period_start = models.DateField(_("period starts"))
+    period_end = models.DateField(_("period ends"))
+    value = models.DecimalField(_("value"), max_digits=20, decimal_places=4)
+    yoy_pct = models.DecimalField(
+        _("year on year (%)"), max_digits=9, decimal_places=2, null=True, blank=True
+    )
+    quality = models.CharField(
+        _("quality"), max_length=2, choices=ObservationQuality.choices, blank=True
+    )
+    source = models.CharField(
+        _("source"),
+        max_length=500,
+        blank=True,
+        help_text=_(
+            "The address the figure was published at or, where none is known, who published it."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("external observation")
+        verbose_name_plural = _("external observations")
+        ordering = ["series", "period_start", "period_end"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["series", "period"],
+                name="external_observation_period_unique",
+                violation_error_message=_("This series already has a figure for this period."),
+            ),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=models.F("period_start")),
+                name="external_observation_period_order",
+                violation_error_message=_("A period cannot end before it starts."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.series_id} {self.period} {self.value}"
+
+    @property
+    def source_url(self) -> str:
+        """The source when it is a web address (some sources are only named)."""
+        return self.source if self.source.startswith(("https://", "http://")) else ""
+
+    @property
+    def source_host(self) -> str:
+        """The site of the source address, to name a link by."""
+        return urlsplit(self.source_url).netloc

@@ -28,3 +28,21 @@ def access_for(user: Any) -> Access:
         return Access(Q(pk=user.enterprise_id), False) if user.enterprise_id else PUBLIC
     scope = user.division_scope("division")
     return PUBLIC if scope is None else Access(scope, False)
+
+
+def scope_name(user: Any, access: Access) -> str:
+    """The jurisdiction or enterprise whose exact figures the caller gets; empty for the
+    public and for the whole country."""
+    if access.public:
+        return ""
+    if getattr(user, "is_enterprise_user", False) and getattr(user, "enterprise", None):
+        return str(user.enterprise.name)
+    if getattr(user, "division", None) is not None:
+        return str(user.division.name)
+    return ""
+
+
+def is_national(access: Access) -> bool:
+    """Whether the caller's figures cover the whole country (the public, the ministry)."""
+    # An empty Q selects every enterprise: PUBLIC, FULL and a national jurisdiction.
+    return access.public or not access.scope

@@ -485,7 +485,14 @@ def compute(query: Query, scope: Q | None = None, public: bool = False) -> Resul
     query.check()
     scope = scope if scope is not None else Q()
     current = _cells(query, scope, public)
-    previous = _cells(query.previous(), scope, public)
+    try:
+        previous = _cells(query.previous(), scope, public)
+    except ServiceError as refused:
+        if refused.code != "no_rate":
+            raise
+        # Last year's months without a dollar rate leave the comparison empty (no value_prev,
+        # no growth); they do not stop this year's figures.
+        previous = {}
     if "month" in query.by:
         # A month's row compares with the same month a year earlier.
         at = query.by.index("month")

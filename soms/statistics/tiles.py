@@ -2,8 +2,8 @@
 
 Tiles follow geography only approximately (Heilongjiang top right, Xinjiang left, Hainan at the
 bottom) and draw no boundary at all, so the map cannot show a disputed border. A deployer with an
-approved boundary file may later point the setting ``SOMS_PROVINCE_GEOJSON`` at it to draw a
-choropleth instead; that is not implemented: the tile grid is the only map.
+approved boundary file points the setting ``SOMS_PROVINCE_GEOJSON`` at it to draw a choropleth
+instead (docs/operations.md); without it the tile grid is the map.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
-"""The statistics dashboard: a month's headline figures, the trend, the breakdowns and the
-province tile map, over the data the user may see (``access_for``): officials get exact figures
-for their jurisdiction, the public disclosure-controlled national figures (flag ``C``).
+"""The statistics dashboard: a month's headline figures, the trend, the breakdowns, the
+province map and the long history, over the data the user may see (``access_for``): officials
+get exact figures for their jurisdiction, the public disclosure-controlled national figures
+(flag ``C``). The public page shows the public figures to everyone, officials included.
 
 Every figure comes from :func:`soms.statistics.engine.compute`, so the page agrees with the API
 and ``soms stats``. Charts are drawn from the JSON of ``json_script``; each has a table under
@@ -12,17 +13,22 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext_lazy as _
 
 from soms.core.errors import ServiceError
 from soms.review.forms import parse_month
-from soms.statistics.access import Access, access_for
+from soms.statistics.access import PUBLIC, Access, access_for, scope_name
 from soms.statistics.engine import Query, Result, Row, compute
+from soms.statistics.history import long_history
+from soms.statistics.labels import disclosure_rule
 from soms.statistics.names import names_for
 from soms.statistics.tiles import COLUMNS, ROWS, TILES
 
@@ -207,8 +213,17 @@ def _chart(figures: list[Figure]) -> dict[str, list[Any]]:
     }
 
 
-def dashboard(request: HttpRequest) -> HttpResponse:
-    access = access_for(request.user)
+def _province_chart(figures: list[Figure]) -> dict[str, list[Any]]:
+    return {
+        "codes": [f.code for f in figures],
+        "labels": [f.name for f in figures],
+        "values": [f.chart_value() for f in figures],
+    }
+
+
+def dashboard_context(request: HttpRequest, access: Access) -> dict[str, Any]:
+    """Everything the dashboard shows for ``access``: the page for the caller and the public
+    page (always :data:`~soms.statistics.access.PUBLIC`) share it."""
     month = parse_month(request.GET.get("month")) or previous_month()
     currency = "USD" if (request.GET.get("currency") or "").upper() == "USD" else "CNY"
     ytd_start = month.replace(month=1)
@@ -234,6 +249,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     demonstration = board.breakdown("demonstration_city", ytd_start)
     demonstration.sort(key=lambda f: f.code != "yes")
     provinces = by_value(board.breakdown("province", ytd_start))
+    history = long_history(access)
 
     chart = {
         "currency": currency,
@@ -245,42 +261,66 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "composition": _chart(composition),
         "countries": _chart(countries),
         "groups": _chart(groups),
+        "provinces": _province_chart(provinces),
+        "history": history.chart(),
     }
-    user = request.user
-    scope_name = ""
-    if not access.public:
-        if getattr(user, "is_enterprise_user", False) and getattr(user, "enterprise", None):
-            scope_name = user.enterprise.name  # type: ignore[union-attr]
-        elif getattr(user, "division", None) is not None:
-            scope_name = user.division.name  # type: ignore[union-attr]
     following = months_back(month, -1)
-    return render(
-        request,
-        "statistics/dashboard.html",
-        {
-            "month": month,
-            "month_text": f"{month:%Y-%m}",
-            "previous_month": f"{months_back(month, 1):%Y-%m}",
-            "next_month": f"{following:%Y-%m}" if following <= timezone.localdate() else "",
-            "ytd_text": f"{ytd_start:%Y-%m} – {month:%Y-%m}",
-            "ytd_months": month.month,
-            "currency": currency,
-            "public": access.public,
-            "scope_name": scope_name,
-            "errors": board.errors,
-            "provisional": board.provisional,
-            "month_cards": month_cards,
-            "ytd_cards": ytd_cards,
-            "trend": monthly,
-            "composition": composition,
-            "countries": countries,
-            "groups": groups,
-            "regions": regions,
-            "demonstration": demonstration,
-            "provinces": provinces,
-            "tiles": tile_map(provinces),
-            "tile_rows": ROWS,
-            "tile_columns": COLUMNS,
-            "chart": chart,
-        },
-    )
+    return {
+        "month": month,
+        "month_text": f"{month:%Y-%m}",
+        "previous_month": f"{months_back(month, 1):%Y-%m}",
+        "next_month": f"{following:%Y-%m}" if following <= timezone.localdate() else "",
+        "ytd_text": f"{ytd_start:%Y-%m} – {month:%Y-%m}",
+        "ytd_start_text": f"{ytd_start:%Y-%m}",
+        "ytd_months": month.month,
+        "currency": currency,
+        "public": access.public,
+        "scope_name": scope_name(request.user, access),
+        "errors": board.errors,
+        "provisional": board.provisional,
+        "month_cards": month_cards,
+        "ytd_cards": ytd_cards,
+        "trend": monthly,
+        "composition": composition,
+        "countries": countries,
+        "groups": groups,
+        "regions": regions,
+        "demonstration": demonstration,
+        "provinces": provinces,
+        "province_geojson": bool(settings.SOMS_PROVINCE_GEOJSON),
+        "tiles": tile_map(provinces),
+        "tile_rows": ROWS,
+        "tile_columns": COLUMNS,
+        "history": history,
+        "chart": chart,
+    }
+
+
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """The figures the caller may see: exact for a jurisdiction, public for anyone else."""
+    context = dashboard_context(request, access_for(request.user))
+    return render(request, "statistics/dashboard.html", context)
+
+
+def public_dashboard(request: HttpRequest) -> HttpResponse:
+    """The public, disclosure-controlled national figures, whoever asks: what an official's
+    figures look like once published."""
+    context = dashboard_context(request, PUBLIC)
+    context["public_page"] = True
+    context["disclosure_rule"] = disclosure_rule()
+    return render(request, "statistics/dashboard.html", context)
+
+
+def province_geojson(request: HttpRequest) -> FileResponse:
+    """The deployer's approved province boundaries (``SOMS_PROVINCE_GEOJSON``) for the map;
+    none is shipped, so without the setting there is nothing here and the page draws tiles."""
+    path = settings.SOMS_PROVINCE_GEOJSON
+    if not path:
+        raise Http404("SOMS_PROVINCE_GEOJSON is not set")
+    try:
+        handle = Path(path).open("rb")  # noqa: SIM115 (FileResponse closes it)
+    except OSError:
+        raise Http404("SOMS_PROVINCE_GEOJSON cannot be read") from None
+    response = FileResponse(handle, content_type="application/geo+json")
+    patch_cache_control(response, public=True, max_age=3600)
+    return response

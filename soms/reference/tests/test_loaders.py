@@ -27,6 +27,8 @@ from soms.reference.models import (
     Currency,
     Dataset,
     Division,
+    ExternalObservation,
+    ExternalSeries,
     Region,
 )
 
@@ -327,6 +329,7 @@ def test_every_loader_records_its_provenance():
         ),
         "catalogue-v1": len(reference_csv("catalogue-v1.csv")),
         "demonstration-cities": len(reference_csv("demonstration-cities.csv")),
+        "published-national-figures": len(reference_csv("published-national-figures.csv")),
     }
     datasets = {d.key: d for d in Dataset.objects.all()}
     assert set(datasets) == set(expected_counts)
@@ -352,6 +355,8 @@ def _counts() -> dict[str, int]:
         "concordance": Concordance.objects.count(),
         "designations": CityDesignation.objects.count(),
         "datasets": Dataset.objects.count(),
+        "external_series": ExternalSeries.objects.count(),
+        "external_observations": ExternalObservation.objects.count(),
     }
 
 

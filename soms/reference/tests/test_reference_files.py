@@ -17,7 +17,13 @@ PACKAGED = Path(settings.PACKAGE_DIR) / "reference" / "data"
 needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="shared/reference is not present")
 
 # Files the loaders read: they must ship with the package whatever else is there.
-LOADED = ["catalogue-v1.csv", "country-groups.csv", "demonstration-cities.csv", "regions.csv"]
+LOADED = [
+    "catalogue-v1.csv",
+    "country-groups.csv",
+    "demonstration-cities.csv",
+    "published-national-figures.csv",
+    "regions.csv",
+]
 
 
 @pytest.mark.parametrize("name", LOADED)

@@ -91,3 +91,63 @@ def test_dashboard_and_map_for_the_public_and_the_ministry(live_server) -> None:
         page.wait_for_selector("#chart-trend svg")
         assert 'data-flag="C"' not in page.content()  # the ministry sees exact figures
         page.screenshot(path=str(ARTIFACTS / "statistics-ministry.png"), full_page=True)
+
+
+def test_public_page_and_public_pivot_for_an_official(live_server) -> None:  # type: ignore[no-untyped-def]
+    month = timezone.localdate().replace(day=1)
+    _approved_year(month)
+    make_user(Role.MINISTRY_STATISTICIAN, username="p-stat")
+    ARTIFACTS.mkdir(exist_ok=True)
+    with browser_page(width=1280, height=1800) as page:
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.fill("#id_username", "p-stat")
+        page.fill("#id_password", PASSWORD)
+        page.click("main form button[type=submit]")
+        page.wait_for_selector("[data-testid=whoami]")
+        assert page.get_attribute("[data-testid=nav-public-statistics]", "href") == (
+            "/statistics/public/"
+        )
+        page.goto(f"{live_server.url}/statistics/public/?month={month:%Y-%m}")
+        page.wait_for_selector("#chart-trend svg")
+        page.wait_for_selector("#chart-history svg")
+        assert page.is_visible("[data-testid=disclosure-explained]")
+        assert 'data-flag="C"' in page.content()  # public figures, though signed in
+        page.screenshot(path=str(ARTIFACTS / "statistics-public-page.png"), full_page=True)
+
+        page.click("[data-testid=public-pivot]")
+        page.wait_for_selector("[data-testid=pivot-table]")
+        assert 'data-flag="C"' in page.content()
+        page.screenshot(path=str(ARTIFACTS / "statistics-pivot.png"), full_page=True)
+        with page.expect_download() as download:
+            page.click("[data-testid=pivot-xlsx]")
+        assert download.value.suggested_filename.endswith("-public.xlsx")
+
+
+def test_the_province_map_from_a_deployers_geojson(live_server, tmp_path, settings) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    square = [[[110, 30], [120, 30], [120, 40], [110, 40], [110, 30]]]
+    path = tmp_path / "squares.geojson"
+    path.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"code": "32"},
+                        "geometry": {"type": "Polygon", "coordinates": square},
+                    }
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    settings.SOMS_PROVINCE_GEOJSON = str(path)
+    month = timezone.localdate().replace(day=1)
+    _approved_year(month)
+    with browser_page(width=1280, height=1400) as page:
+        page.goto(f"{live_server.url}/statistics/?month={month:%Y-%m}")
+        page.wait_for_selector("#chart-province-map svg path")
+        assert page.get_attribute("#chart-province-map", "data-ready") == "true"
+        assert not page.query_selector("[data-testid=tilemap]")

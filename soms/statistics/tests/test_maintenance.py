@@ -257,3 +257,17 @@ def test_a_country_joining_a_group_counts_in_it_from_its_date(desk: Desk) -> Non
     assert figures()["EU27"] == Decimal("300.00")  # only what was executed after joining
     membership.delete()
     assert "EU27" not in figures()
+
+
+def test_last_year_without_a_dollar_rate_leaves_only_the_growth_empty(desk: Desk) -> None:
+    """The desk's rates cover 2025 only: 2024's yuan records have no dollar value, so the
+    2025 figures in dollars are computed and their comparison with 2024 is empty."""
+    firm = desk.enterprise("320508")
+    for number, signed_on in (("C-0", dt.date(2024, 5, 6)), ("C-1", dt.date(2025, 5, 6))):
+        desk.approve(desk.contract(firm, number, amount="710.00", signed_on=signed_on))
+    (row,) = compute(Query("contract_value", *YEAR, currency="USD")).rows
+    assert (row.value, row.value_prev, row.yoy_pct) == (Decimal("100.00"), None, None)
+    (row,) = compute(Query("contract_value", *YEAR)).rows  # in yuan, last year is there
+    assert (row.value, row.value_prev, row.yoy_pct) == (Decimal("710.00"), Decimal("710.00"), 0)
+    with pytest.raises(ServiceError):
+        compute(Query("contract_value", dt.date(2024, 1, 1), dt.date(2024, 12, 1), "USD"))

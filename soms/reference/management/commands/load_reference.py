@@ -8,7 +8,8 @@ from soms.reference.loaders import LOADERS
 class Command(BaseCommand):
     help = (
         "Load (or refresh) the reference data: divisions, regions, countries, currencies, "
-        "country groups, catalogue v1, demonstration cities. Safe to run again."
+        "country groups, catalogue v1, demonstration cities, published national figures. "
+        "Safe to run again."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
