@@ -61,8 +61,8 @@ test: install browser
 ## Static checks: lint, format, types, Django's checks, migrations in step with models,
 ## complete translations.
 lint: install
-	$(VENV)/bin/ruff check soms conftest.py
-	$(VENV)/bin/ruff format --check soms conftest.py
+	$(VENV)/bin/ruff check soms benchmarks conftest.py
+	$(VENV)/bin/ruff format --check soms benchmarks conftest.py
 	$(VENV)/bin/mypy soms
 	$(PY) manage.py check --fail-level WARNING
 	$(PY) manage.py makemigrations --check --dry-run
@@ -72,8 +72,13 @@ lint: install
 check: lint test
 
 ## Benchmarks (speed and memory are measured here, never by timed tests).
+## The statistics engine at national scale needs PostgreSQL on 127.0.0.1:5432 (database
+## soms_bench, recreated): `make bench SCALE=0.05` for a quick run, SCALE=1 (the default) takes
+## about 40 minutes on 2 cores. Results: benchmarks/results/national-<scale>.json.
+SCALE ?= 1
 bench: install
 	DATABASE_URL=sqlite:///$(CURDIR)/var/bench.sqlite3 $(PY) -m pytest benchmarks -q -p no:xdist --no-cov -o testpaths=benchmarks
+	$(PY) benchmarks/national.py --scale $(SCALE)
 
 ## Refresh the Chinese catalogue after changing user-facing strings, then translate.
 messages: install
