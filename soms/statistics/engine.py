@@ -293,7 +293,13 @@ def _cells(query: Query, scope: Q, public: bool = False) -> dict[tuple[str, ...]
         if area is not None:
             needed = {*query.by, *query.where, *(("flow",) if query.flow else ())}
             grain = rollups.plan(needed, area[0])
-            if grain is not None:
+            # The group rollup has a row for each group a record's counterpart is in: filtered
+            # on several groups without a row per group, a record in two would count twice.
+            several_groups = (
+                len(query.where.get("counterpart_group", ())) > 1
+                and "counterpart_group" not in query.by
+            )
+            if grain is not None and not several_groups:
                 return _rollup_cells(query, grain, area, needed)
         return _money_cells(query, scope)
     return _enterprise_cells(query, scope)

@@ -143,6 +143,9 @@ def test_money_measures_as_the_rules_count_them(
                 check_scoped(world, measure, level, code, ("demonstration_city", "month"))
         check(world, "execution_value", YEAR, by=("province",), where={"flow": {"offshore"}})
         check(world, "execution_value", YEAR, by=("province",), flow="offshore")
+        # A record in both groups counts once in a total over both.
+        check(world, "execution_value", YEAR, where={"counterpart_group": {"ASEAN", "RCEP"}})
+        check(world, "execution_value", YEAR, by=("flow",), where={"counterpart_group": {"RCEP"}})
         check(
             world,
             "contract_value",
