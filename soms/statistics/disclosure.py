@@ -23,15 +23,17 @@ DOMINANCE = Decimal("0.85")
 
 class CellLike(Protocol):
     total: Decimal
-    parts: dict[int, Decimal]
+
+    def contributors(self) -> tuple[int, Decimal, Decimal]:
+        """(enterprises with a part other than zero, sum of |part|, largest |part|)."""
+        ...
 
 
 def primary(cell: CellLike) -> bool:
-    contributors = [v for v in cell.parts.values() if v != 0]
-    if len(contributors) < MIN_CONTRIBUTORS:
+    count, size, largest = cell.contributors()
+    if count < MIN_CONTRIBUTORS:
         return True
-    total = sum((abs(v) for v in contributors), Decimal(0))
-    return total > 0 and max(abs(v) for v in contributors) > DOMINANCE * total
+    return size > 0 and largest > DOMINANCE * size
 
 
 def suppress(cells: Mapping[tuple[str, ...], CellLike]) -> set[tuple[str, ...]]:

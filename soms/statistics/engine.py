@@ -25,11 +25,11 @@ from soms.core.errors import ServiceError
 from soms.filing.calendar import next_month
 from soms.filing.models import WorkforceReport
 from soms.reference.choices import DesignationKind, RegionKind
-from soms.reference.models import CityDesignation, CountryGroupMembership, Region
+from soms.reference.models import CityDesignation, Region
 from soms.registry.models import Enterprise
 from soms.review.choices import Level, SignOffStatus
 from soms.review.models import SignOff
-from soms.statistics import rollups
+from soms.statistics import factsql, rollups
 from soms.statistics.models import Fact
 
 MONEY_MEASURES = {
@@ -165,14 +165,23 @@ class Query:
 
 @dataclass
 class Cell:
-    """One row's figure with what disclosure control needs: each enterprise's part."""
+    """One row's figure with what disclosure control needs: each enterprise's part, or (summed
+    in the database) how many enterprises contribute, the parts' total size and the largest."""
 
     total: Decimal = Decimal(0)
     parts: dict[int, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
+    contribution: tuple[int, Decimal, Decimal] | None = None
 
     def add(self, enterprise: int, value: Decimal) -> None:
         self.total += value
         self.parts[enterprise] += value
+
+    def contributors(self) -> tuple[int, Decimal, Decimal]:
+        """(enterprises with a part other than zero, sum of |part|, largest |part|)."""
+        if self.contribution is not None:
+            return self.contribution
+        sizes = [abs(v) for v in self.parts.values() if v != 0]
+        return len(sizes), sum(sizes, Decimal(0)), max(sizes, default=Decimal(0))
 
 
 @dataclass
@@ -230,15 +239,6 @@ class Dimensions:
             first[city] = min(day, first.get(city, day))
         return first
 
-    @cached_property
-    def groups(self) -> dict[str, list[tuple[str, dt.date | None, dt.date | None]]]:
-        groups: dict[str, list[tuple[str, dt.date | None, dt.date | None]]] = defaultdict(list)
-        for group, country, start, end in CountryGroupMembership.objects.values_list(
-            "group_id", "country_id", "valid_from", "valid_to"
-        ):
-            groups[country].append((group, start, end))
-        return groups
-
     def enterprise_values(self, enterprise: int, month: dt.date) -> dict[str, list[str]]:
         e = self.enterprises[enterprise]
         city = e["division__city_code"]
@@ -252,22 +252,6 @@ class Dimensions:
             "demonstration_city": ["yes" if designated and designated <= month else "no"],
             "ownership": [e["ownership"]],
             "month": [f"{month:%Y-%m}"],
-        }
-
-    def record_values(
-        self, category: str, l1: str, country: str, day: dt.date
-    ) -> dict[str, list[str]]:
-        return {
-            "category_l1": [l1],
-            "category": [category],
-            "flow": ["onshore" if country == "CN" else "offshore"],
-            "counterpart_country": [country],
-            # A record in several groups counts in each group's row.
-            "counterpart_group": [
-                group
-                for group, start, end in self.groups.get(country, [])
-                if (start is None or start <= day) and (end is None or day <= end)
-            ],
         }
 
 
@@ -358,42 +342,32 @@ def _rollup_cells(
 
 def _money_cells(query: Query, scope: Q) -> dict[tuple[str, ...], Cell]:
     kinds, direction, summed = MONEY_MEASURES[query.measure]
-    facts = Fact.objects.filter(
-        kind__in=kinds, direction=direction, month__gte=query.start, month__lte=query.end
-    )
-    facts = facts.filter(enterprise__in=Enterprise.objects.filter(scope))
-    if query.flow == "offshore":
-        facts = facts.exclude(counterpart_country="CN")
-    elif query.flow == "onshore":
-        facts = facts.filter(counterpart_country="CN")
     column = (
         "contracts"
         if summed == "contracts"
         else ("value_usd" if query.currency == "USD" else "value_cny")
     )
-    rows = list(
-        facts.values(
-            "enterprise_id", "day", "month", "category_code", "category_l1", "counterpart_country"
-        )
-        .annotate(total=Sum(column), missing_usd=Sum("pk", filter=Q(value_usd__isnull=True)))
-        .order_by()
-    )
     if column == "value_usd":
-        _refuse_missing_usd(f"{r['month']:%Y-%m}" for r in rows if r["missing_usd"])
-    dims = Dimensions(r["enterprise_id"] for r in rows)
-    cells: dict[tuple[str, ...], Cell] = defaultdict(Cell)
-    for r in rows:
-        values = dims.enterprise_values(r["enterprise_id"], r["month"])
-        values.update(
-            dims.record_values(
-                r["category_code"], r["category_l1"], r["counterpart_country"], r["day"]
+        _refuse_missing_usd(
+            factsql.months_without_dollars(
+                kinds, direction, query.start, query.end, query.flow, scope
             )
         )
-        if not _matches(values, query.where):
-            continue
-        for combo in _combinations(values, query.by, query.where):
-            cells[combo].add(r["enterprise_id"], Decimal(r["total"] or 0))
-    return cells
+    summed_cells = factsql.cells(
+        kinds=kinds,
+        direction=direction,
+        start=query.start,
+        end=query.end,
+        column=column,
+        by=query.by,
+        where=query.where,
+        flow=query.flow,
+        scope=scope,
+    )
+    return {
+        key: Cell(s.total, contribution=(s.contributors, s.size, s.largest))
+        for key, s in summed_cells.items()
+    }
 
 
 def month_end(month: dt.date) -> dt.date:

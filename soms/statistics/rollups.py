@@ -325,7 +325,7 @@ def read(
         + (f" GROUP BY {', '.join(keys)}" if keys else "")
         + (" HAVING SUM(r.contracts) > 0" if count_rows else " HAVING COUNT(*) > 0")
     )
-    as_decimal = _decimal_reader()
+    as_decimal = decimal_reader()
     cells: dict[tuple[str, ...], Decimal] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -345,7 +345,7 @@ def parse_first_day(label: str) -> dt.date | str:
         return label
 
 
-def _decimal_reader() -> Any:
+def decimal_reader() -> Any:
     """Sums as Decimal: PostgreSQL sums NUMERIC exactly; SQLite's binary floats are read to 15
     significant digits, as Django reads its decimal columns."""
     if connection.vendor == "postgresql":
