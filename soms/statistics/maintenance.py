@@ -262,6 +262,9 @@ def _chunks(items: Sequence[int], size: int) -> Iterator[Sequence[int]]:
 def rebuild() -> int:
     """Every fact again from the records, then every rollup from the facts; returns the
     number of facts."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:  # room to sort and group in memory
+            cursor.execute("SET LOCAL work_mem = '256MB'")
     Rollup.objects.all().delete()
     Fact.objects.all().delete()
     _write_facts()

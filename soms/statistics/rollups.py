@@ -196,6 +196,13 @@ def add(
     if not selects:
         return
     columns = ", ".join(KEY_COLUMNS + SUM_COLUMNS)
+    if facts is None and enterprise is None:
+        # Every fact, into grains emptied first (a rebuild): plain inserts, one grain at a
+        # time.
+        with connection.cursor() as cursor:
+            for select in selects:
+                cursor.execute(f"INSERT INTO {table} ({columns}) {select}")
+        return
     with connection.cursor() as cursor:
         # One statement for every grain. Ordered, so that concurrent decisions lock shared
         # cells in the same order; the WHERE is what SQLite needs to parse an upsert after
