@@ -46,5 +46,15 @@ def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
+def _fresh_public_statistics(settings):  # type: ignore[no-untyped-def]
+    # Public figures are reused only while the data is unchanged: test databases come and go
+    # under one cache, so nothing from another test is reused.
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.SOMS_PUBLIC_STATISTICS_MAX_AGE = 0
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):  # type: ignore[no-untyped-def]
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -29,7 +29,7 @@ from soms.reference.models import CityDesignation, Region
 from soms.registry.models import Enterprise
 from soms.review.choices import Level, SignOffStatus
 from soms.review.models import SignOff
-from soms.statistics import factsql, rollups
+from soms.statistics import factsql, rollups, versions
 from soms.statistics.models import Fact
 
 MONEY_MEASURES = {
@@ -459,11 +459,21 @@ def is_provisional(query: Query) -> bool:
 
 def compute(query: Query, scope: Q | None = None, public: bool = False) -> Result:
     """The figures of ``query`` over the enterprises ``scope`` selects (all by default); with
-    ``public``, disclosure control as an anonymous visitor gets it."""
-    from soms.statistics.disclosure import suppress
-
+    ``public``, disclosure control as an anonymous visitor gets it (money figures reused while
+    the data is unchanged, see :mod:`soms.statistics.versions`)."""
     query.check()
     scope = scope if scope is not None else Q()
+    if public and query.measure in MONEY_MEASURES:
+        rows = versions.reuse(repr((query, scope)), lambda: _rows(query, scope, public))
+    else:
+        rows = _rows(query, scope, public)
+    # Whether the months are final is asked each time: a sign-off changes it, not the figures.
+    return Result(query, rows, is_provisional(query))
+
+
+def _rows(query: Query, scope: Q, public: bool) -> list[Row]:
+    from soms.statistics.disclosure import suppress
+
     current = _cells(query, scope, public)
     try:
         previous = _cells(query.previous(), scope, public)
@@ -496,4 +506,4 @@ def compute(query: Query, scope: Q | None = None, public: bool = False) -> Resul
         elif key in hidden_prev:
             row.value_prev = row.yoy_pct = None
         rows.append(row)
-    return Result(query, rows, is_provisional(query))
+    return rows

@@ -21,9 +21,14 @@ from django.dispatch import receiver
 from soms.core import db
 from soms.filing.models import Amendment, Contract, Execution
 from soms.filing.signals import record_counted
-from soms.reference.models import CatalogueItem, CountryGroupMembership, ExchangeRate
+from soms.reference.models import (
+    CatalogueItem,
+    CityDesignation,
+    CountryGroupMembership,
+    ExchangeRate,
+)
 from soms.registry.models import Enterprise
-from soms.statistics import rollups
+from soms.statistics import rollups, versions
 from soms.statistics.models import Fact, Rollup
 
 
@@ -175,7 +180,10 @@ def refresh(
     if old:
         rollups.add(-1, facts=old)
         Fact.objects.filter(pk__in=old).delete()
-    rollups.add(1, facts=_write_facts(contracts, kinds, executions))
+    new = _write_facts(contracts, kinds, executions)
+    rollups.add(1, facts=new)
+    if old or new:
+        versions.bump()
 
 
 def refresh_contracts(contracts: Sequence[int]) -> None:
@@ -243,6 +251,7 @@ def enterprise_leaving(sender: Any, instance: Enterprise, **kwargs: Any) -> None
 def enterprise_arrived(sender: Any, instance: Enterprise, **kwargs: Any) -> None:
     if getattr(instance, "_soms_moved", False):
         rollups.add(1, enterprise=instance.pk, grains=rollups.AREA_GRAINS)
+        versions.bump()
         instance._soms_moved = False  # type: ignore[attr-defined]
 
 
@@ -251,6 +260,15 @@ def enterprise_arrived(sender: Any, instance: Enterprise, **kwargs: Any) -> None
 def follow_membership(sender: Any, **kwargs: Any) -> None:
     """A country joined or left a group (or its dates changed): the group rollup again."""
     rollups.rebuild(rollups.GROUP_GRAINS)
+    versions.bump()
+
+
+@receiver(post_save, sender=CityDesignation)
+@receiver(post_delete, sender=CityDesignation)
+def follow_designation(sender: Any, **kwargs: Any) -> None:
+    """A city designated (or its designation revoked): figures by demonstration city change;
+    the rollups keep cities, not designations, so only public figures kept aside are stale."""
+    versions.bump()
 
 
 def _chunks(items: Sequence[int], size: int) -> Iterator[Sequence[int]]:
@@ -269,4 +287,5 @@ def rebuild() -> int:
     Fact.objects.all().delete()
     _write_facts()
     rollups.rebuild()
+    versions.bump()
     return Fact.objects.count()

@@ -97,3 +97,18 @@ class Rollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.grain} {self.family} {self.month:%Y-%m} {self.area}"
+
+
+class Version(models.Model):
+    """A token that changes, in the same transaction, whenever a counted figure may have
+    changed (facts rewritten, an enterprise moved, a group's membership changed): public
+    figures computed at one token are reused while it holds."""
+
+    token = models.CharField(max_length=32)
+
+    class Meta:
+        verbose_name = _("statistics version")
+        verbose_name_plural = _("statistics versions")
+
+    def __str__(self) -> str:
+        return self.token

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -37,10 +38,19 @@ class Command(BaseCommand):
             action="store_true",
             help="recompute every fact from the records, then exit",
         )
+        parser.add_argument(
+            "--warm-public",
+            action="store_true",
+            help="compute the public statistics page (last month, CNY and USD) into the cache, "
+            "then exit; run it from a timer every few minutes in production",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["rebuild"]:
             self.stdout.write(f"{rebuild()} facts rebuilt from the records")
+            return
+        if options["warm_public"]:
+            self._warm_public()
             return
         for required in ("measure", "start", "end"):
             if not options[required]:
@@ -87,3 +97,21 @@ class Command(BaseCommand):
                     r.flag or "",
                 ]
             )
+
+    def _warm_public(self) -> None:
+        """The public page's figures, computed afresh into the cache the web workers share, so
+        that no visitor waits for them."""
+        from django.contrib.auth.models import AnonymousUser
+        from django.test import RequestFactory
+
+        from soms.statistics import versions
+        from soms.statistics.views import dashboard_context
+
+        with versions.refreshing():
+            for currency in ("CNY", "USD"):
+                request = RequestFactory().get("/statistics/public/", {"currency": currency})
+                request.user = AnonymousUser()
+                started = time.perf_counter()
+                dashboard_context(request, PUBLIC)
+                seconds = time.perf_counter() - started
+                self.stdout.write(f"public statistics in {currency}: {seconds:.1f} s")
