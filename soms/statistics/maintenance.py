@@ -133,6 +133,15 @@ def _write_facts(
                 else:
                     statement += f" AND x.id IN ({', '.join(['%s'] * len(executions))})"
                     statement_params += list(executions)
+            if contracts is None:
+                # A rebuild writes each kind's facts month by month, so that a range of months
+                # is read from neighbouring pages (the public figures read facts), and needs
+                # no list of what it wrote.
+                cursor.execute(
+                    f"INSERT INTO {Fact._meta.db_table} ({columns}) {statement} ORDER BY 6, 4",
+                    statement_params,
+                )
+                continue
             sql = f"INSERT INTO {Fact._meta.db_table} ({columns}) {statement} RETURNING id"
             if prepared:
                 db.execute_prepared(cursor, sql, types, values)
