@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "soms.registry",
     "soms.filing",
     "soms.review",
+    "soms.exchange",
     "soms.statistics",
 ]
 

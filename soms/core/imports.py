@@ -39,6 +39,9 @@ class ImportResult:
 class Importer(ABC):
     kind: ClassVar[str] = ""
     columns: ClassVar[list[Column]] = []
+    # The options of ``soms import`` this kind takes (``submit``, ``as_approved``), passed to
+    # the constructor.
+    options: ClassVar[frozenset[str]] = frozenset()
 
     @abstractmethod
     def parse(self, row: Row) -> Any:

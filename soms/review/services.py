@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 
+from soms.accounts.choices import Role
 from soms.accounts.models import User
 from soms.audit.services import record as audit
 from soms.audit.services import snapshot
@@ -120,21 +121,7 @@ def approve_record(
         )
     now = (context.now if context else None) or timezone.now()
     if current.corrects_id is None:
-        before = snapshot(current)
-        current.status = RecordStatus.APPROVED
-        current.decided_at, current.decided_by = now, actor
-        current.return_reason = ""
-        current.lock_version += 1
-        current.save()
-        audit(
-            f"filing.{current.kind}.approved",
-            actor=actor,
-            obj=current,
-            before=before,
-            after=snapshot(current),
-        )
-        record_counted.send(type(current), record=current, before=None, after=current.values())
-        return current
+        return _approve(actor, current, now, f"filing.{current.kind}.approved")
     record = type(current).objects.select_for_update().get(pk=current.corrects_id)
     before_values = record.values()
     before = snapshot(record)
@@ -157,6 +144,54 @@ def approve_record(
     )
     record_counted.send(type(record), record=record, before=before_values, after=record.values())
     return record
+
+
+def _approve(actor: User, current: R, now: Any, event: str, reason: str = "") -> R:
+    before = snapshot(current)
+    current.status = RecordStatus.APPROVED
+    current.decided_at, current.decided_by = now, actor
+    current.return_reason = ""
+    current.lock_version += 1
+    current.save()
+    audit(event, actor=actor, obj=current, before=before, after=snapshot(current), reason=reason)
+    record_counted.send(type(current), record=current, before=None, after=current.values())
+    return current
+
+
+@transaction.atomic
+def approve_as_history(
+    *, actor: User, row: R, context: rules.Context, source: str = ""
+) -> FiledRecord:
+    """A record of the past, migrated by the ministry administrator's history import, approved
+    as it was in the legacy system: no reviewer decides it again. The filing window and the
+    deadlines do not apply (``context.history``); every other rule does."""
+    if actor.role != Role.MINISTRY_ADMIN:
+        raise NotPermitted(
+            _("Only the ministry administrator may import records as already approved."),
+            code="not_permitted",
+        )
+    current = _locked_row(row, None)
+    _awaiting(current)
+    errors = [v for v in rules.check(current, context) if v.severity == Severity.ERROR]
+    if errors:
+        first = errors[0]
+        raise ServiceError(first.message, code=first.code, field=first.field, params=first.params)
+    if (
+        isinstance(current, Amendment | Execution)
+        and current.contract.status != RecordStatus.APPROVED
+    ):
+        raise ServiceError(
+            _("Approve the contract before its executions and amendments."),
+            code="contract_not_approved",
+            field="contract",
+        )
+    return _approve(
+        actor,
+        current,
+        context.now or timezone.now(),
+        f"filing.{current.kind}.approved_as_history",
+        reason=source,
+    )
 
 
 @transaction.atomic

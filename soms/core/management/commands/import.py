@@ -34,6 +34,12 @@ class Command(BaseCommand):
         parser.add_argument("file")
         parser.add_argument("--dry-run", action="store_true", help="validate, write nothing")
         parser.add_argument("--partial", action="store_true", help="write the valid rows")
+        parser.add_argument("--submit", action="store_true", help="submit the records for review")
+        parser.add_argument(
+            "--as-approved",
+            action="store_true",
+            help="history already approved (the ministry administrator only; audited)",
+        )
         parser.add_argument("--user", help="act as this user (checks their permissions)")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -43,6 +49,12 @@ class Command(BaseCommand):
             raise CommandError(
                 f"Unknown kind {kind!r}; this installation imports: {', '.join(sorted(IMPORTERS))}"
             )
+        importer_class = IMPORTERS[kind]
+        chosen = {name for name in ("submit", "as_approved") if options[name]}
+        refused = chosen - importer_class.options
+        if refused:
+            flags = ", ".join(f"--{name.replace('_', '-')}" for name in sorted(refused))
+            raise CommandError(f"{flags} does not apply to {kind}.")
         actor = None
         if options["user"]:
             actor = User.objects.filter(username=options["user"], is_active=True).first()
@@ -50,7 +62,7 @@ class Command(BaseCommand):
                 raise CommandError(f"No active user {options['user']!r}.")
         try:
             with acting_from(None, "cli"):
-                result = IMPORTERS[kind]().run(
+                result = importer_class(**{name: True for name in chosen}).run(
                     options["file"],
                     actor=actor or "command line",
                     dry_run=options["dry_run"],

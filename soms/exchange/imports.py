@@ -1,0 +1,380 @@
+"""The record files of exchange-format.md: contracts, amendments, executions and workforce.
+
+A file's rows go through the same services as the filing forms (``soms.filing.services``: the
+values checked by ``clean_values``, the rules of ``rules.py``), so a rule is declared once. Each
+row is found by its natural key: a new key is created as a draft of its enterprise (submitted with
+``submit``); an unchanged row changes nothing; a changed draft or returned record is edited; a
+changed approved record gets a correction that goes through review. The ministry administrator
+alone may import history as already approved (``as_approved``): exempt from the filing window and
+deadlines, every other rule applies, and the act is audited with the file's checksum.
+
+The whole file runs in one transaction, each row in a savepoint: a refused row is rolled back
+alone and reported (row, column, value, message); without ``partial`` any refused row, and a dry
+run always, rolls the whole file back. The rows are read one at a time, so memory does not grow
+with the file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from soms.accounts.choices import Role
+from soms.accounts.models import User
+from soms.audit.services import record as audit
+from soms.core.errors import NotPermitted, ServiceError
+from soms.core.imports import Importer, ImportResult, register
+from soms.core.tabular import (
+    CellError,
+    Column,
+    Row,
+    RowError,
+    parse_date,
+    parse_decimal,
+    parse_month,
+    parse_text,
+    read_rows,
+)
+from soms.filing import rules, services
+from soms.filing.choices import RecordStatus
+from soms.filing.models import Amendment, Contract, Execution, FiledRecord, WorkforceReport
+from soms.registry.models import Enterprise
+from soms.review.services import approve_as_history
+
+USCC = Column("uscc", "统一社会信用代码")
+CONTRACT_NO = Column("contract_no", "合同编号")
+DIRECTIONS = {"inbound": "inbound", "接包": "inbound", "outbound": "outbound", "发包": "outbound"}
+
+
+def _integer(value: Any) -> int:
+    number = parse_decimal(value)
+    if number != number.to_integral_value():
+        raise CellError(_("“%(value)s” is not a whole number."), {"value": value})
+    return int(number)
+
+
+def _direction(value: Any) -> str:
+    text = parse_text(value)
+    direction = DIRECTIONS.get(text.lower()) or DIRECTIONS.get(text)
+    if direction is None:
+        raise CellError(
+            _("“%(value)s” is not a direction (inbound 接包 or outbound 发包)."), {"value": text}
+        )
+    return direction
+
+
+def _optional(parser: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def parse(value: Any) -> Any:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        return parser(value)
+
+    return parse
+
+
+@dataclass(frozen=True)
+class Field:
+    """A file column: how its cell is read and which service field it feeds."""
+
+    column: Column
+    parse: Callable[[Any], Any]
+    target: str  # the key or value name the filing services take
+
+
+class RecordImporter(Importer):
+    options = frozenset({"submit", "as_approved"})
+    model: ClassVar[type[FiledRecord]]
+    fields: ClassVar[list[Field]]
+    # The file columns that name the record (besides uscc), and the service key they make.
+    parent: ClassVar[bool] = False  # amendments and executions belong to a contract
+
+    def __init__(
+        self, *, submit: bool = False, as_approved: bool = False, today: dt.date | None = None
+    ) -> None:
+        self.submit = submit
+        self.as_approved = as_approved
+        self.context = rules.Context(today=today or dt.date.today(), history=as_approved)
+        self.enterprises: dict[str, Enterprise | None] = {}
+
+    @classmethod
+    def file_columns(cls) -> list[Column]:
+        return [USCC, *(f.column for f in cls.fields)]
+
+    # ``Importer`` declares these; a record file is written row by row instead (see ``run``).
+    columns: ClassVar[list[Column]] = []
+
+    def parse(self, row: Row) -> Any:  # pragma: no cover - not used by record files
+        raise NotImplementedError
+
+    def write(self, parsed: list[Any], actor: Any, path: Path) -> ImportResult:  # pragma: no cover
+        raise NotImplementedError
+
+    def check_actor(self, actor: Any) -> None:
+        if not isinstance(actor, User):
+            raise ServiceError(
+                _("Name the user the records are filed as (--user)."), code="user_required"
+            )
+        if self.as_approved and actor.role != Role.MINISTRY_ADMIN:
+            raise NotPermitted(
+                _("Only the ministry administrator may import records as already approved."),
+                code="not_permitted",
+            )
+
+    # --- a row -------------------------------------------------------------------------------
+
+    def _cells(self, row: Row) -> tuple[str, dict[str, Any]]:
+        """The row's uscc and its parsed cells by service name; cell errors on ``row``."""
+        uscc = ""
+        try:
+            uscc = parse_text(row.values.get("uscc", "")).upper()
+            if not uscc:
+                raise CellError(_("A value is required."))
+        except CellError as error:
+            row.errors.append(
+                RowError(row.number, "uscc", str(row.values.get("uscc", "")), str(error))
+            )
+        values: dict[str, Any] = {}
+        for field in self.fields:
+            raw = row.values.get(field.column.name, "")
+            try:
+                value = field.parse(raw)
+                if value is None and field.column.required:
+                    raise CellError(_("A value is required."))
+                values[field.target] = value
+            except CellError as error:
+                row.errors.append(RowError(row.number, field.column.name, _shown(raw), str(error)))
+        return uscc, values
+
+    def _enterprise(self, uscc: str, actor: User) -> Enterprise:
+        if uscc not in self.enterprises:
+            # History is migrated by the ministry administrator for any enterprise.
+            allowed = (
+                Enterprise.objects.all()
+                if self.as_approved
+                else Enterprise.objects.restrict(actor, "change")
+            )
+            self.enterprises[uscc] = allowed.filter(uscc=uscc).first()
+        enterprise = self.enterprises[uscc]
+        if enterprise is None:
+            raise ServiceError(
+                _("No enterprise with this code that you may file for."),
+                code="unknown_enterprise",
+                field="uscc",
+            )
+        return enterprise
+
+    def _key(self, enterprise: Enterprise, values: dict[str, Any]) -> dict[str, Any]:
+        key = {f: values.pop(f) for f in self.model.KEY_FIELDS if f != "contract"}
+        if self.parent:
+            number = values.pop("contract_no")
+            contract = (
+                Contract.objects.records().filter(enterprise=enterprise, contract_no=number).first()
+            )
+            if contract is None:
+                raise ServiceError(
+                    _("The enterprise has no contract numbered “%(value)s”."),
+                    code="unknown_contract",
+                    field="contract_no",
+                    params={"value": number},
+                )
+            key["contract"] = contract
+        return key
+
+    def _same(self, row: FiledRecord, data: dict[str, Any]) -> bool:
+        cleaned = services.clean_values(self.model, data)
+        return all(getattr(row, f) == v for f, v in cleaned.items())
+
+    def _file(
+        self, actor: User, enterprise: Enterprise, key: dict[str, Any], data: dict[str, Any]
+    ) -> str:
+        """Write one row; returns created, updated or unchanged."""
+        model: Any = self.model
+        existing = model.objects.records().filter(enterprise=enterprise, **key).first()
+        if existing is None:
+            row = services.create_record(
+                actor=actor,
+                model=model,
+                enterprise=enterprise,
+                key=key,
+                data=data,
+                context=self.context,
+            )
+            self._advance(actor, row)
+            return "created"
+        if existing.status == RecordStatus.APPROVED:
+            open_correction = (
+                model.objects.filter(corrects=existing)
+                .exclude(status=RecordStatus.APPROVED)
+                .first()
+            )
+            if open_correction is None and self._same(existing, data):
+                return "unchanged"
+            if open_correction is not None and self._same(open_correction, data):
+                return "unchanged"
+            correction = open_correction or services.start_correction(
+                actor=actor, record=existing, context=self.context
+            )
+            if correction.status == RecordStatus.SUBMITTED:
+                raise _awaiting()
+            correction = services.update_record(
+                actor=actor, row=correction, data=data, context=self.context
+            )
+            # A correction of approved figures always goes to review.
+            services.submit(actor=actor, row=correction, context=self.context)
+            return "updated"
+        if self._same(existing, data):
+            return "unchanged"
+        if existing.status == RecordStatus.SUBMITTED:
+            raise _awaiting()
+        row = services.update_record(actor=actor, row=existing, data=data, context=self.context)
+        self._advance(actor, row)
+        return "updated"
+
+    def _advance(self, actor: User, row: FiledRecord) -> None:
+        if self.submit or self.as_approved:
+            row = services.submit(actor=actor, row=row, context=self.context)
+        if self.as_approved:
+            approve_as_history(actor=actor, row=row, context=self.context)
+
+    # --- the file ------------------------------------------------------------------------------
+
+    def run(
+        self,
+        path: Path | str,
+        *,
+        actor: Any,
+        dry_run: bool = False,
+        partial: bool = False,
+        progress: Callable[[int], None] | None = None,
+    ) -> ImportResult:
+        path = Path(path)
+        self.check_actor(actor)
+        result = ImportResult()
+        checksum = _sha256(path)
+        with transaction.atomic():
+            for row in read_rows(path, self.file_columns()):
+                result.rows += 1
+                uscc, values = self._cells(row)
+                if not row.errors:
+                    try:
+                        with transaction.atomic():
+                            enterprise = self._enterprise(uscc, actor)
+                            key = self._key(enterprise, values)
+                            outcome = self._file(actor, enterprise, key, values)
+                        setattr(result, outcome, getattr(result, outcome) + 1)
+                    except ServiceError as error:
+                        row.errors.append(self._row_error(row, error))
+                result.errors.extend(row.errors)
+                if progress is not None:
+                    progress(result.rows)
+            if dry_run or (result.errors and not partial):
+                transaction.set_rollback(True)
+                result.created = result.updated = result.unchanged = 0
+                return result
+            if self.as_approved and (result.created or result.updated):
+                audit(
+                    f"import.{self.kind}.as_approved",
+                    actor=actor,
+                    obj=actor,  # the act is the administrator's; each record has its own event
+                    after={
+                        "file": path.name,
+                        "sha256": checksum,
+                        "rows": result.rows,
+                        "created": result.created,
+                        "updated": result.updated,
+                    },
+                )
+            result.written = True
+        return result
+
+    def _row_error(self, row: Row, error: ServiceError) -> RowError:
+        names = {f.target: f.column.name for f in self.fields}
+        names.update(contract="contract_no", category="category_code")
+        column = names.get(error.field or "", error.field or "")
+        return RowError(row.number, column, _shown(row.values.get(column, "")), error.text)
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()[:10]
+    return "" if value is None else str(value)
+
+
+def _awaiting() -> ServiceError:
+    return ServiceError(
+        _("The record is awaiting review: withdraw it before changing it."),
+        code="awaiting_review",
+    )
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@register("contracts")
+class ContractImporter(RecordImporter):
+    model = Contract
+    fields = [
+        Field(CONTRACT_NO, parse_text, "contract_no"),
+        Field(Column("direction", "合同方向"), _direction, "direction"),
+        Field(Column("counterpart_name", "对方名称"), parse_text, "counterpart_name"),
+        Field(Column("counterpart_country", "对方国家或地区"), parse_text, "counterpart_country"),
+        Field(Column("category_code", "业务类别"), parse_text, "category"),
+        Field(Column("currency", "币种"), parse_text, "currency"),
+        Field(Column("amount", "合同金额"), parse_decimal, "amount"),
+        Field(Column("signed_on", "签约日期"), parse_date, "signed_on"),
+        Field(Column("start_on", "开始日期", required=False), _optional(parse_date), "start_on"),
+        Field(Column("end_on", "结束日期", required=False), _optional(parse_date), "end_on"),
+    ]
+
+
+@register("amendments")
+class AmendmentImporter(RecordImporter):
+    model = Amendment
+    parent = True
+    fields = [
+        Field(CONTRACT_NO, parse_text, "contract_no"),
+        Field(Column("amendment_no", "变更编号"), parse_text, "amendment_no"),
+        Field(Column("effective_on", "生效日期"), parse_date, "effective_on"),
+        Field(Column("new_amount", "变更后金额"), parse_decimal, "new_amount"),
+        Field(Column("reason", "变更原因", required=False), _optional(parse_text), "reason"),
+    ]
+
+
+@register("executions")
+class ExecutionImporter(RecordImporter):
+    model = Execution
+    parent = True
+    fields = [
+        Field(CONTRACT_NO, parse_text, "contract_no"),
+        Field(Column("execution_no", "执行编号"), parse_text, "execution_no"),
+        Field(Column("executed_on", "执行日期"), parse_date, "executed_on"),
+        Field(Column("currency", "币种"), parse_text, "currency"),
+        Field(Column("amount", "执行金额"), parse_decimal, "amount"),
+        Field(
+            Column("receipt_no", "收汇凭证号", required=False), _optional(parse_text), "receipt_no"
+        ),
+    ]
+
+
+@register("workforce")
+class WorkforceImporter(RecordImporter):
+    model = WorkforceReport
+    fields = [
+        Field(Column("month", "月份"), parse_month, "month"),
+        Field(Column("employees", "从业人员"), _integer, "employees"),
+        Field(Column("employees_college", "大学及以上学历"), _integer, "employees_college"),
+        Field(Column("new_hires", "新增从业人员"), _integer, "new_hires"),
+        Field(Column("new_hires_college", "新增大学及以上学历"), _integer, "new_hires_college"),
+    ]
