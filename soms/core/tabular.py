@@ -160,10 +160,21 @@ def normalise_text(value: str) -> str:
     return unicodedata.normalize("NFKC", value).translate(FULLWIDTH) if value else value
 
 
+FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+def neutralise(text: str) -> str:
+    """Text a spreadsheet would run as a formula, written with a leading apostrophe (exports)."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def parse_text(value: Any) -> str:
     text = str(value).strip() if value is not None else ""
     if CONTROL.search(text):
         raise CellError(_("The text contains control characters."))
+    # The apostrophe an export put before formula-like text is not part of the value.
+    if text.startswith("'") and text[1:].startswith(FORMULA_STARTS):
+        text = text[1:]
     return text
 
 
