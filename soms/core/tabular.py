@@ -147,8 +147,29 @@ def _rows(cells: Iterator[list[Any]], columns: list[Column]) -> Iterator[Row]:
     for number, values in enumerate(cells, start=2):
         if all(v in ("", None) for v in values):
             continue
+        # A value under no header (or beyond the last one) belongs to a column the file does
+        # not name: refused, not dropped.
+        unnamed = [
+            index + 1
+            for index, value in enumerate(values)
+            if value not in ("", None) and (index >= len(names) or names[index] is None)
+        ]
+        if unnamed:
+            raise FileError(
+                _("Row %(row)s has values in column %(columns)s, which has no header."),
+                {"row": number, "columns": ", ".join(_column_letter(i) for i in unnamed)},
+            )
         row = {name: value for name, value in zip(names, values, strict=False) if name}
         yield Row(number, row)
+
+
+def _column_letter(index: int) -> str:
+    """1 → A, 27 → AA, as spreadsheets name columns."""
+    letters = ""
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 FULLWIDTH = str.maketrans({"，": ",", "．": ".", "－": "-", "／": "/"})

@@ -217,3 +217,16 @@ def test_xlsx_first_sheet_with_typed_cells(tmp_path):
     assert rows[0].number == 2
     assert parse_month(rows[0].values["month"]) == dt.date(2024, 3, 1)
     assert rows[0].values["currency"] == "USD"
+
+
+def test_a_value_under_no_header_is_refused(tmp_path):  # type: ignore[no-untyped-def]
+    from soms.core.tabular import Column, FileError, read_rows
+
+    path = tmp_path / "rates.csv"
+    path.write_text("month,currency,cny_per_unit,\n2026-10,USD,7.1,\n2026-11,USD,7.2,oops\n")
+    columns = [Column("month", "月份"), Column("currency", "币种"), Column("cny_per_unit", "汇率")]
+    rows = read_rows(path, columns)
+    assert next(rows).values["currency"] == "USD"  # an empty unnamed column is harmless
+    with pytest.raises(FileError) as refused:
+        next(rows)
+    assert "Row 3" in refused.value.text and "column D" in refused.value.text
