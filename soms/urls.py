@@ -14,6 +14,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("registry/", include("soms.registry.urls")),
     path("filing/", include("soms.filing.urls")),
     path("review/", include("soms.review.urls")),
+    path("exchange/", include("soms.exchange.urls")),
     path("audit/", include("soms.audit.urls")),
     path("statistics/", include("soms.statistics.urls")),
     path("", include("soms.core.urls")),

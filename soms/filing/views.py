@@ -260,6 +260,8 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
         "columns": [label(model, f) for f in SUMMARY[kind]],
         "rows": [{"row": r, "cells": [shown(r, f) for f in SUMMARY[kind]]} for r in page],
         "query": querystring_without_page(request),
+        # The exchange file of this kind (exchange-format.md names them in the plural).
+        "export_kind": "workforce" if kind == "workforce" else f"{kind}s",
         "files": user.is_enterprise_user and user.enterprise_id is not None,
         "officials": not user.is_enterprise_user,
     }
