@@ -65,6 +65,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "transaction_mode": "IMMEDIATE",
     }
+    # Test databases in a file, not in memory, so that an import job's own process (soms
+    # run_import_job) reaches the same database as the test that started it.
+    _test_name = Path(DATABASES["default"]["NAME"]).with_name("test-soms.sqlite3")
+    DATABASES["default"]["TEST"] = {"NAME": str(_test_name)}
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})
     # The statements a decision runs every time (soms.core.db) are prepared once per

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import quote
 from weakref import WeakKeyDictionary
 
 from django.db import connection
@@ -30,3 +31,18 @@ def execute_prepared(cursor: Any, sql: str, types: Sequence[str], params: Sequen
         names.add(name)
     placeholders = ", ".join(["%s"] * len(params))
     cursor.execute(f"EXECUTE {name} ({placeholders})", list(params))
+
+
+def database_url() -> str:
+    """The URL of the database this process uses now (in tests, the test database), for a
+    process it starts."""
+    settings_dict = connection.settings_dict
+    name = settings_dict["NAME"]
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{name}"
+    user = quote(str(settings_dict.get("USER") or ""))
+    password = quote(str(settings_dict.get("PASSWORD") or ""))
+    credentials = f"{user}:{password}@" if password else (f"{user}@" if user else "")
+    host = settings_dict.get("HOST") or "localhost"
+    port = f":{settings_dict['PORT']}" if settings_dict.get("PORT") else ""
+    return f"postgres://{credentials}{host}{port}/{quote(str(name))}"

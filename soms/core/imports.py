@@ -7,14 +7,30 @@ nothing; ``partial`` writes the valid rows.
 
 from __future__ import annotations
 
+import importlib
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+from django.apps import apps
+
 from soms.core.tabular import Column, Row, RowError, read_rows
 
 IMPORTERS: dict[str, type[Importer]] = {}
+
+
+def load_importers() -> dict[str, type[Importer]]:
+    """Each app declares its importers in an ``imports`` module."""
+    for config in apps.get_app_configs():
+        if config.name.startswith("soms."):
+            try:
+                importlib.import_module(f"{config.name}.imports")
+            except ModuleNotFoundError as error:
+                if error.name != f"{config.name}.imports":
+                    raise
+    return IMPORTERS
 
 
 def register(kind: str):  # type: ignore[no-untyped-def]
@@ -55,7 +71,13 @@ class Importer(ABC):
         """Write every parsed row in one transaction."""
 
     def run(
-        self, path: Path | str, *, actor: Any, dry_run: bool = False, partial: bool = False
+        self,
+        path: Path | str,
+        *,
+        actor: Any,
+        dry_run: bool = False,
+        partial: bool = False,
+        progress: Callable[[int], None] | None = None,
     ) -> ImportResult:
         path = Path(path)
         self.check_actor(actor)
@@ -69,6 +91,8 @@ class Importer(ABC):
                 errors.extend(row.errors)
             else:
                 parsed.append(value)
+            if progress is not None:
+                progress(rows)
         if dry_run or (errors and not partial):
             return ImportResult(rows=rows, errors=errors)
         result = self.write(parsed, actor, path)

@@ -112,6 +112,19 @@ def read_rows(path: Path | str, columns: list[Column]) -> Iterator[Row]:
             yield from _rows(_cells_from_csv(handle.read()), columns)
 
 
+def raw_rows(path: Path | str) -> Iterator[tuple[int, list[Any]]]:
+    """Every row of the file as its cells, numbered from 1 (the header): what an error report
+    copies."""
+    path = Path(path)
+    with path.open("rb") as handle:
+        if handle.read(4) == b"PK\x03\x04":
+            handle.seek(0)
+            yield from enumerate(_cells_from_xlsx(handle), start=1)
+        else:
+            handle.seek(0)
+            yield from enumerate(_cells_from_csv(handle.read()), start=1)
+
+
 def _rows(cells: Iterator[list[Any]], columns: list[Column]) -> Iterator[Row]:
     try:
         header = next(cells)

@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
-from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from soms.accounts.models import User
 from soms.core.context import acting_from
 from soms.core.errors import ServiceError
-from soms.core.imports import IMPORTERS
+from soms.core.imports import IMPORTERS, load_importers
 from soms.core.tabular import FileError
-
-
-def load_importers() -> None:
-    """Each app declares its importers in an ``imports`` module."""
-    for config in apps.get_app_configs():
-        if config.name.startswith("soms."):
-            try:
-                importlib.import_module(f"{config.name}.imports")
-            except ModuleNotFoundError as error:
-                if error.name != f"{config.name}.imports":
-                    raise
 
 
 class Command(BaseCommand):
