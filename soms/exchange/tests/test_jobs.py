@@ -70,7 +70,7 @@ def test_a_refused_file_comes_back_with_an_error_column() -> None:
     client = Client()
     client.force_login(filer)
     response = client.get(f"/exchange/jobs/{job.pk}/errors.xlsx")
-    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    sheet = load_workbook(io.BytesIO(response.getvalue())).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][-1] == "错误 / Errors" and rows[0][:-1] == tuple(HEADER)
     assert rows[3][7] == "3.5亿" and rows[3][-1].startswith("amount: ")
