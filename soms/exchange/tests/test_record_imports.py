@@ -265,3 +265,11 @@ def test_the_command_line(tmp_path: Path, firm: Enterprise, filer: Any) -> None:
         call_command("import", "rates", str(path), "--submit")
     with pytest.raises(CommandError, match="--user"):
         call_command("import", "contracts", str(path))
+
+
+def test_the_command_line_shows_its_progress(tmp_path: Path, firm: Enterprise, filer: Any) -> None:
+    path = write_csv(tmp_path / "c.csv", CONTRACT_HEADER, contract_rows(firm, 200))
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import", "contracts", str(path), "--user", filer.username, stdout=out, stderr=err)
+    assert "\r100 rows read" in err.getvalue() and "\r200 rows read" in err.getvalue()
+    assert out.getvalue().startswith("200 rows: 200 created")

@@ -29,6 +29,17 @@ class Command(BaseCommand):
         )
         parser.add_argument("--user", help="act as this user (checks their permissions)")
 
+    def _progress(self, rows: int) -> None:
+        """A progress line on the terminal (stderr, so that stdout stays the summary)."""
+        if rows % 100 == 0:
+            self.stderr.write(f"\r{rows} rows read", ending="")
+            self.stderr.flush()
+            self._shown = True
+
+    def _end_progress(self) -> None:
+        if getattr(self, "_shown", False):
+            self.stderr.write("")
+
     def handle(self, *args: Any, **options: Any) -> None:
         load_importers()
         kind = options["kind"]
@@ -49,12 +60,15 @@ class Command(BaseCommand):
                 raise CommandError(f"No active user {options['user']!r}.")
         try:
             with acting_from(None, "cli"):
-                result = importer_class(**{name: True for name in chosen}).run(
+                importer = importer_class(**{name: True for name in chosen})
+                result = importer.run(
                     options["file"],
                     actor=actor or "command line",
                     dry_run=options["dry_run"],
                     partial=options["partial"],
+                    progress=self._progress,
                 )
+            self._end_progress()
         except (FileError, ServiceError, FileNotFoundError) as error:
             raise CommandError(str(error)) from None
         for row_error in result.errors:
