@@ -133,6 +133,19 @@ class User(AbstractUser):
         # A city evaluator fills the city's own evaluation forms and sees no enterprise data.
         return Jurisdiction.NONE
 
+    def covers(self, division: Any) -> bool:
+        """Whether ``division`` (a Division) lies in this user's jurisdiction."""
+        match self.jurisdiction:
+            case Jurisdiction.NATION:
+                return True
+            case Jurisdiction.PROVINCE:
+                return bool(division.province_code == self.division_id)
+            case Jurisdiction.CITY:
+                return bool(division.city_code == self.division_id)
+            case Jurisdiction.COUNTY:
+                return bool(division.code == self.division_id)
+        return False
+
     def division_scope(self, division_field: str) -> Q | None:
         """Rows whose division (``division_field``, a FK to Division) lies in this user's
         jurisdiction; ``None`` when the user has no jurisdiction over divisions."""

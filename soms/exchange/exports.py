@@ -24,6 +24,7 @@ from soms.core.tabular import neutralise
 from soms.exchange.imports import (
     AmendmentImporter,
     ContractImporter,
+    EnterpriseImporter,
     ExecutionImporter,
     RecordImporter,
     WorkforceImporter,
@@ -31,6 +32,8 @@ from soms.exchange.imports import (
 from soms.filing.models import Amendment, Contract, Execution, WorkforceReport
 from soms.reference.imports import RATE_COLUMNS
 from soms.reference.models import ExchangeRate
+from soms.registry.choices import RegistrationStatus
+from soms.registry.models import Enterprise
 
 
 def _text(value: Any) -> str:
@@ -145,6 +148,26 @@ def _workforce(actor: User | None, where: dict[str, str]) -> Iterator[list[str]]
         ]
 
 
+def _enterprises(actor: User | None, where: dict[str, str]) -> Iterator[list[str]]:
+    rows = Enterprise.objects.filter(status=RegistrationStatus.APPROVED)
+    if actor is not None:
+        rows = rows.filter(pk__in=Enterprise.objects.restrict(actor, "view").values("pk"))
+    for field, value in where.items():
+        if field != "uscc":
+            raise _bad_filter(field, value)
+        rows = rows.filter(uscc=value)
+    for e in rows.order_by("uscc").iterator(chunk_size=2000):
+        yield [
+            e.uscc,
+            _text(e.name),
+            _text(e.name_en),
+            e.division_id,
+            e.ownership,
+            e.size,
+            _text(e.established_on),
+        ]
+
+
 def _rates(actor: User | None, where: dict[str, str]) -> Iterator[list[str]]:
     if where:
         field, value = next(iter(where.items()))
@@ -154,6 +177,7 @@ def _rates(actor: User | None, where: dict[str, str]) -> Iterator[list[str]]:
 
 
 EXPORTS = {
+    "enterprises": Export(_names(EnterpriseImporter), _enterprises),
     "contracts": Export(_names(ContractImporter), _contracts),
     "amendments": Export(_names(AmendmentImporter), _amendments),
     "executions": Export(_names(ExecutionImporter), _executions),

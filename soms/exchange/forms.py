@@ -10,6 +10,7 @@ from soms.core.forms import StyledForm
 from soms.core.imports import load_importers
 
 KIND_LABELS = {
+    "enterprises": _("Enterprises"),
     "contracts": _("Contracts"),
     "amendments": _("Amendments"),
     "executions": _("Executions"),

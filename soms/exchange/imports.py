@@ -46,6 +46,7 @@ from soms.filing import rules, services
 from soms.filing.choices import RecordStatus
 from soms.filing.models import Amendment, Contract, Execution, FiledRecord, WorkforceReport
 from soms.registry.models import Enterprise
+from soms.registry.services import import_enterprise
 from soms.review.services import approve_as_history
 
 USCC = Column("uscc", "统一社会信用代码")
@@ -68,6 +69,21 @@ def _direction(value: Any) -> str:
             _("“%(value)s” is not a direction (inbound 接包 or outbound 发包)."), {"value": text}
         )
     return direction
+
+
+OWNERSHIPS = {
+    "民营": "private",
+    "国有": "state",
+    "外商投资": "foreign",
+    "港澳台商投资": "hmt",
+    "集体": "collective",
+    "其他": "other",
+}
+
+
+def _ownership(value: Any) -> str:
+    text = parse_text(value)
+    return OWNERSHIPS.get(text, text.lower())
 
 
 def _optional(parser: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -237,6 +253,11 @@ class RecordImporter(Importer):
         self._advance(actor, row)
         return "updated"
 
+    def _write_row(self, actor: User, uscc: str, values: dict[str, Any]) -> str:
+        enterprise = self._enterprise(uscc, actor)
+        key = self._key(enterprise, values)
+        return self._file(actor, enterprise, key, values)
+
     def _advance(self, actor: User, row: FiledRecord) -> None:
         if self.submit or self.as_approved:
             row = services.submit(actor=actor, row=row, context=self.context)
@@ -265,9 +286,7 @@ class RecordImporter(Importer):
                 if not row.errors:
                     try:
                         with transaction.atomic():
-                            enterprise = self._enterprise(uscc, actor)
-                            key = self._key(enterprise, values)
-                            outcome = self._file(actor, enterprise, key, values)
+                            outcome = self._write_row(actor, uscc, values)
                         setattr(result, outcome, getattr(result, outcome) + 1)
                     except ServiceError as error:
                         row.errors.append(self._row_error(row, error))
@@ -296,7 +315,7 @@ class RecordImporter(Importer):
 
     def _row_error(self, row: Row, error: ServiceError) -> RowError:
         names = {f.target: f.column.name for f in self.fields}
-        names.update(contract="contract_no", category="category_code")
+        names.update(contract="contract_no", category="category_code", division="division_code")
         column = names.get(error.field or "", error.field or "")
         return RowError(row.number, column, _shown(row.values.get(column, "")), error.text)
 
@@ -378,3 +397,37 @@ class WorkforceImporter(RecordImporter):
         Field(Column("new_hires", "新增从业人员"), _integer, "new_hires"),
         Field(Column("new_hires_college", "新增大学及以上学历"), _integer, "new_hires_college"),
     ]
+
+
+@register("enterprises")
+class EnterpriseImporter(RecordImporter):
+    """The enterprises file: a commerce department's register, each enterprise registered at
+    once by the official importing it (``soms.registry.services.import_enterprise``)."""
+
+    options = frozenset()
+    fields = [
+        Field(Column("name", "企业名称"), parse_text, "name"),
+        Field(Column("name_en", "英文名称", required=False), _optional(parse_text), "name_en"),
+        Field(Column("division_code", "注册地区划代码"), parse_text, "division"),
+        Field(Column("ownership", "企业性质"), _ownership, "ownership"),
+        Field(Column("size", "企业规模", required=False), _optional(parse_text), "size"),
+        Field(
+            Column("established_on", "成立日期", required=False),
+            _optional(parse_date),
+            "established_on",
+        ),
+    ]
+
+    def check_actor(self, actor: Any) -> None:
+        if not isinstance(actor, User):
+            raise ServiceError(
+                _("Name the user the records are filed as (--user)."), code="user_required"
+            )
+        if actor.is_enterprise_user or actor.division_scope("division") is None:
+            raise NotPermitted(
+                _("Only a commerce department imports enterprises."), code="not_permitted"
+            )
+
+    def _write_row(self, actor: User, uscc: str, values: dict[str, Any]) -> str:
+        _enterprise, outcome = import_enterprise(actor=actor, uscc=uscc, profile=values)
+        return outcome

@@ -248,6 +248,56 @@ def register_enterprise(*, uscc: str, profile: dict[str, Any], account: AccountD
     return enterprise
 
 
+IMPORTED_FIELDS = ("name", "name_en", "division", "ownership", "size", "established_on")
+
+
+@transaction.atomic
+def import_enterprise(*, actor: User, uscc: str, profile: dict[str, Any]) -> tuple[Enterprise, str]:
+    """An enterprise of a commerce department's register (the enterprises file of
+    exchange-format.md), registered at once by the official importing it: the department has
+    already checked it. Returns the enterprise and ``created`` or ``unchanged``. An enterprise
+    already registered with other values is refused: its profile changes are the enterprise's
+    to propose and its district's to review."""
+    if actor.is_enterprise_user or actor.division_scope("division") is None:
+        raise NotPermitted(
+            _("Only a commerce department imports enterprises."), code="not_permitted"
+        )
+    code = clean_uscc(uscc)
+    data = {f: profile.get(f) for f in IMPORTED_FIELDS}
+    cleaned = clean_profile(data, partial=True)
+    for field in ("name", "division", "ownership"):
+        if not cleaned.get(field):
+            raise _required(field)
+    if not actor.covers(cleaned["division"]):
+        raise ServiceError(
+            _("%(code)s is outside your jurisdiction."),
+            code="outside_jurisdiction",
+            field="division",
+            params={"code": cleaned["division"].code},
+        )
+    existing = Enterprise.objects.filter(uscc=code).first()
+    if existing is not None:
+        if all(getattr(existing, f) == v for f, v in cleaned.items()):
+            return existing, "unchanged"
+        raise ServiceError(
+            _(
+                "The enterprise %(uscc)s is registered with other values: its profile is "
+                "changed by a profile change that its district reviews."
+            ),
+            code="enterprise_differs",
+            field="uscc",
+            params={"uscc": code},
+        )
+    enterprise = Enterprise.objects.create(
+        uscc=code,
+        status=RegistrationStatus.APPROVED,
+        registered_on=timezone.localdate(),
+        **cleaned,
+    )
+    record("registry.enterprise.imported", actor=actor, obj=enterprise, after=snapshot(enterprise))
+    return enterprise, "created"
+
+
 @transaction.atomic
 def approve_registration(
     *,
