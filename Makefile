@@ -76,9 +76,13 @@ check: lint test
 ## soms_bench, recreated): `make bench SCALE=0.05` for a quick run, SCALE=1 (the default) takes
 ## about 40 minutes on 2 cores. Results: benchmarks/results/national-<scale>.json.
 SCALE ?= 1
+## Executions imported with full validation against COPY (benchmarks/imports.py); through the
+## per-row services a million rows take hours: `make bench IMPORT_ROWS=20000` for a quick run.
+IMPORT_ROWS ?= 1000000
 bench: install
 	DATABASE_URL=sqlite:///$(CURDIR)/var/bench.sqlite3 $(PY) -m pytest benchmarks -q -p no:xdist --no-cov -o testpaths=benchmarks
 	$(PY) benchmarks/national.py --scale $(SCALE)
+	$(PY) benchmarks/imports.py --rows $(IMPORT_ROWS)
 
 ## Refresh the Chinese catalogue after changing user-facing strings, then translate.
 messages: install
