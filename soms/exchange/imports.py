@@ -160,6 +160,8 @@ class RecordImporter(Importer):
         for field in self.fields:
             raw = row.values.get(field.column.name, "")
             try:
+                if field.column.required and (raw is None or not str(raw).strip()):
+                    raise CellError(_("A value is required."))
                 value = field.parse(raw)
                 if value is None and field.column.required:
                     raise CellError(_("A value is required."))
