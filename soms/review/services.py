@@ -496,7 +496,7 @@ def grant_extension(
         if (
             actor.is_enterprise_user
             or not division.accepts_enterprises
-            or not _division_in_scope(actor, division)
+            or not actor.covers(division)
         ):
             raise NotPermitted(
                 _("You may not grant an extension to this district."), code="not_permitted"
@@ -517,17 +517,3 @@ def grant_extension(
         reason=reason,
     )
     return extension
-
-
-def _division_in_scope(actor: User, division: Division) -> bool:
-    """Whether a district lies in the actor's jurisdiction."""
-    match actor.jurisdiction:
-        case "nation":
-            return True
-        case "province":
-            return division.province_code == actor.division_id
-        case "city":
-            return division.city_code == actor.division_id
-        case "county":
-            return division.code == actor.division_id
-    return False
