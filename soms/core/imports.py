@@ -1,8 +1,9 @@
 """The import framework behind ``soms import KIND FILE`` and the web upload.
 
-An importer declares its columns, parses each row into a value (collecting per-cell errors), and
-writes the parsed rows in one transaction. All-or-nothing by default: a file with any error writes
-nothing; ``partial`` writes the valid rows.
+A ``ParsedImporter`` declares its columns, parses each row into a value (collecting per-cell
+errors), and writes the parsed rows in one transaction; the record files of ``soms.exchange``
+write row by row through the filing services instead. All-or-nothing by default: a file with
+any error writes nothing; ``partial`` writes the valid rows.
 """
 
 from __future__ import annotations
@@ -53,18 +54,37 @@ class ImportResult:
 
 
 class Importer(ABC):
+    """A file kind of ``soms import`` and the upload page."""
+
     kind: ClassVar[str] = ""
-    columns: ClassVar[list[Column]] = []
     # The options of ``soms import`` this kind takes (``submit``, ``as_approved``), passed to
     # the constructor.
     options: ClassVar[frozenset[str]] = frozenset()
 
+    def check_actor(self, actor: Any) -> None:  # noqa: B027 (optional hook)
+        """Refuse (ServiceError) when ``actor`` may not import this kind at all."""
+
+    @abstractmethod
+    def run(
+        self,
+        path: Path | str,
+        *,
+        actor: Any,
+        dry_run: bool = False,
+        partial: bool = False,
+        progress: Callable[[int], None] | None = None,
+    ) -> ImportResult:
+        """Import the file; ``progress`` is told the number of rows read so far."""
+
+
+class ParsedImporter(Importer):
+    """A kind whose rows are all parsed first, then written together in one transaction."""
+
+    columns: ClassVar[list[Column]] = []
+
     @abstractmethod
     def parse(self, row: Row) -> Any:
         """The row's value to write, or None with ``row.errors`` filled."""
-
-    def check_actor(self, actor: Any) -> None:  # noqa: B027 (optional hook)
-        """Refuse (ServiceError) when ``actor`` may not import this kind at all."""
 
     @abstractmethod
     def write(self, parsed: list[Any], actor: Any, path: Path) -> ImportResult:

@@ -26,7 +26,7 @@ from soms.exchange.imports import (
     ContractImporter,
     EnterpriseImporter,
     ExecutionImporter,
-    RecordImporter,
+    RowImporter,
     WorkforceImporter,
 )
 from soms.filing.models import Amendment, Contract, Execution, WorkforceReport
@@ -87,7 +87,7 @@ def _bad_filter(field: str, value: str) -> ServiceError:
     )
 
 
-def _names(importer: type[RecordImporter]) -> list[str]:
+def _names(importer: type[RowImporter]) -> list[str]:
     return [c.name for c in importer.file_columns()]
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from abc import abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +51,12 @@ from soms.registry.services import import_enterprise
 from soms.review.services import approve_as_history
 
 USCC = Column("uscc", "统一社会信用代码")
+
+
+def _uscc(value: Any) -> str:
+    return parse_text(value).upper()
+
+
 CONTRACT_NO = Column("contract_no", "合同编号")
 DIRECTIONS = {"inbound": "inbound", "接包": "inbound", "outbound": "outbound", "发包": "outbound"}
 
@@ -104,11 +111,89 @@ class Field:
     target: str  # the key or value name the filing services take
 
 
-class RecordImporter(Importer):
+USCC_FIELD = Field(USCC, _uscc, "uscc")
+
+
+class RowImporter(Importer):
+    """A file written row by row through a service, each row in a savepoint of the file's one
+    transaction (see the module's docstring)."""
+
+    fields: ClassVar[list[Field]]
+
+    @classmethod
+    def file_columns(cls) -> list[Column]:
+        return [f.column for f in cls.fields]
+
+    def check_actor(self, actor: Any) -> None:
+        if not isinstance(actor, User):
+            raise ServiceError(
+                _("Name the user the records are filed as (--user)."), code="user_required"
+            )
+
+    @abstractmethod
+    def _write_row(self, actor: User, values: dict[str, Any]) -> str:
+        """Write one row's values; returns created, updated or unchanged."""
+
+    def _written(self, actor: User, path: Path, result: ImportResult) -> None:
+        """After a file was written (in its transaction): a kind's own record of the act."""
+
+    def _cells(self, row: Row) -> dict[str, Any]:
+        """The row's parsed cells by service name; cell errors on ``row``."""
+        values: dict[str, Any] = {}
+        for field in self.fields:
+            raw = row.values.get(field.column.name, "")
+            try:
+                if field.column.required and (raw is None or not str(raw).strip()):
+                    raise CellError(_("A value is required."))
+                values[field.target] = field.parse(raw)
+            except CellError as error:
+                row.errors.append(RowError(row.number, field.column.name, _shown(raw), str(error)))
+        return values
+
+    def run(
+        self,
+        path: Path | str,
+        *,
+        actor: Any,
+        dry_run: bool = False,
+        partial: bool = False,
+        progress: Callable[[int], None] | None = None,
+    ) -> ImportResult:
+        path = Path(path)
+        self.check_actor(actor)
+        result = ImportResult()
+        with transaction.atomic():
+            for row in read_rows(path, self.file_columns()):
+                result.rows += 1
+                values = self._cells(row)
+                if not row.errors:
+                    try:
+                        with transaction.atomic():
+                            outcome = self._write_row(actor, values)
+                        setattr(result, outcome, getattr(result, outcome) + 1)
+                    except ServiceError as error:
+                        row.errors.append(self._row_error(row, error))
+                result.errors.extend(row.errors)
+                if progress is not None:
+                    progress(result.rows)
+            if dry_run or (result.errors and not partial):
+                transaction.set_rollback(True)
+                result.created = result.updated = result.unchanged = 0
+                return result
+            self._written(actor, path, result)
+            result.written = True
+        return result
+
+    def _row_error(self, row: Row, error: ServiceError) -> RowError:
+        names = {f.target: f.column.name for f in self.fields}
+        names.update(contract="contract_no", category="category_code", division="division_code")
+        column = names.get(error.field or "", error.field or "")
+        return RowError(row.number, column, _shown(row.values.get(column, "")), error.text)
+
+
+class RecordImporter(RowImporter):
     options = frozenset({"submit", "as_approved"})
     model: ClassVar[type[FiledRecord]]
-    fields: ClassVar[list[Field]]
-    # The file columns that name the record (besides uscc), and the service key they make.
     parent: ClassVar[bool] = False  # amendments and executions belong to a contract
 
     def __init__(
@@ -119,56 +204,13 @@ class RecordImporter(Importer):
         self.context = rules.Context(today=today or dt.date.today(), history=as_approved)
         self.enterprises: dict[str, Enterprise | None] = {}
 
-    @classmethod
-    def file_columns(cls) -> list[Column]:
-        return [USCC, *(f.column for f in cls.fields)]
-
-    # ``Importer`` declares these; a record file is written row by row instead (see ``run``).
-    columns: ClassVar[list[Column]] = []
-
-    def parse(self, row: Row) -> Any:  # pragma: no cover - not used by record files
-        raise NotImplementedError
-
-    def write(self, parsed: list[Any], actor: Any, path: Path) -> ImportResult:  # pragma: no cover
-        raise NotImplementedError
-
     def check_actor(self, actor: Any) -> None:
-        if not isinstance(actor, User):
-            raise ServiceError(
-                _("Name the user the records are filed as (--user)."), code="user_required"
-            )
+        super().check_actor(actor)
         if self.as_approved and actor.role != Role.MINISTRY_ADMIN:
             raise NotPermitted(
                 _("Only the ministry administrator may import records as already approved."),
                 code="not_permitted",
             )
-
-    # --- a row -------------------------------------------------------------------------------
-
-    def _cells(self, row: Row) -> tuple[str, dict[str, Any]]:
-        """The row's uscc and its parsed cells by service name; cell errors on ``row``."""
-        uscc = ""
-        try:
-            uscc = parse_text(row.values.get("uscc", "")).upper()
-            if not uscc:
-                raise CellError(_("A value is required."))
-        except CellError as error:
-            row.errors.append(
-                RowError(row.number, "uscc", str(row.values.get("uscc", "")), str(error))
-            )
-        values: dict[str, Any] = {}
-        for field in self.fields:
-            raw = row.values.get(field.column.name, "")
-            try:
-                if field.column.required and (raw is None or not str(raw).strip()):
-                    raise CellError(_("A value is required."))
-                value = field.parse(raw)
-                if value is None and field.column.required:
-                    raise CellError(_("A value is required."))
-                values[field.target] = value
-            except CellError as error:
-                row.errors.append(RowError(row.number, field.column.name, _shown(raw), str(error)))
-        return uscc, values
 
     def _enterprise(self, uscc: str, actor: User) -> Enterprise:
         if uscc not in self.enterprises:
@@ -255,8 +297,8 @@ class RecordImporter(Importer):
         self._advance(actor, row)
         return "updated"
 
-    def _write_row(self, actor: User, uscc: str, values: dict[str, Any]) -> str:
-        enterprise = self._enterprise(uscc, actor)
+    def _write_row(self, actor: User, values: dict[str, Any]) -> str:
+        enterprise = self._enterprise(values.pop("uscc"), actor)
         key = self._key(enterprise, values)
         return self._file(actor, enterprise, key, values)
 
@@ -266,60 +308,20 @@ class RecordImporter(Importer):
         if self.as_approved:
             approve_as_history(actor=actor, row=row, context=self.context)
 
-    # --- the file ------------------------------------------------------------------------------
-
-    def run(
-        self,
-        path: Path | str,
-        *,
-        actor: Any,
-        dry_run: bool = False,
-        partial: bool = False,
-        progress: Callable[[int], None] | None = None,
-    ) -> ImportResult:
-        path = Path(path)
-        self.check_actor(actor)
-        result = ImportResult()
-        checksum = _sha256(path)
-        with transaction.atomic():
-            for row in read_rows(path, self.file_columns()):
-                result.rows += 1
-                uscc, values = self._cells(row)
-                if not row.errors:
-                    try:
-                        with transaction.atomic():
-                            outcome = self._write_row(actor, uscc, values)
-                        setattr(result, outcome, getattr(result, outcome) + 1)
-                    except ServiceError as error:
-                        row.errors.append(self._row_error(row, error))
-                result.errors.extend(row.errors)
-                if progress is not None:
-                    progress(result.rows)
-            if dry_run or (result.errors and not partial):
-                transaction.set_rollback(True)
-                result.created = result.updated = result.unchanged = 0
-                return result
-            if self.as_approved and (result.created or result.updated):
-                audit(
-                    f"import.{self.kind}.as_approved",
-                    actor=actor,
-                    obj=actor,  # the act is the administrator's; each record has its own event
-                    after={
-                        "file": path.name,
-                        "sha256": checksum,
-                        "rows": result.rows,
-                        "created": result.created,
-                        "updated": result.updated,
-                    },
-                )
-            result.written = True
-        return result
-
-    def _row_error(self, row: Row, error: ServiceError) -> RowError:
-        names = {f.target: f.column.name for f in self.fields}
-        names.update(contract="contract_no", category="category_code", division="division_code")
-        column = names.get(error.field or "", error.field or "")
-        return RowError(row.number, column, _shown(row.values.get(column, "")), error.text)
+    def _written(self, actor: User, path: Path, result: ImportResult) -> None:
+        if self.as_approved and (result.created or result.updated):
+            audit(
+                f"import.{self.kind}.as_approved",
+                actor=actor,
+                obj=actor,  # the act is the administrator's; each record has its own event
+                after={
+                    "file": path.name,
+                    "sha256": _sha256(path),
+                    "rows": result.rows,
+                    "created": result.created,
+                    "updated": result.updated,
+                },
+            )
 
 
 def _shown(value: Any) -> str:
@@ -347,6 +349,7 @@ def _sha256(path: Path) -> str:
 class ContractImporter(RecordImporter):
     model = Contract
     fields = [
+        USCC_FIELD,
         Field(CONTRACT_NO, parse_text, "contract_no"),
         Field(Column("direction", "合同方向"), _direction, "direction"),
         Field(Column("counterpart_name", "对方名称"), parse_text, "counterpart_name"),
@@ -365,6 +368,7 @@ class AmendmentImporter(RecordImporter):
     model = Amendment
     parent = True
     fields = [
+        USCC_FIELD,
         Field(CONTRACT_NO, parse_text, "contract_no"),
         Field(Column("amendment_no", "变更编号"), parse_text, "amendment_no"),
         Field(Column("effective_on", "生效日期"), parse_date, "effective_on"),
@@ -378,6 +382,7 @@ class ExecutionImporter(RecordImporter):
     model = Execution
     parent = True
     fields = [
+        USCC_FIELD,
         Field(CONTRACT_NO, parse_text, "contract_no"),
         Field(Column("execution_no", "执行编号"), parse_text, "execution_no"),
         Field(Column("executed_on", "执行日期"), parse_date, "executed_on"),
@@ -393,6 +398,7 @@ class ExecutionImporter(RecordImporter):
 class WorkforceImporter(RecordImporter):
     model = WorkforceReport
     fields = [
+        USCC_FIELD,
         Field(Column("month", "月份"), parse_month, "month"),
         Field(Column("employees", "从业人员"), _integer, "employees"),
         Field(Column("employees_college", "大学及以上学历"), _integer, "employees_college"),
@@ -402,12 +408,12 @@ class WorkforceImporter(RecordImporter):
 
 
 @register("enterprises")
-class EnterpriseImporter(RecordImporter):
+class EnterpriseImporter(RowImporter):
     """The enterprises file: a commerce department's register, each enterprise registered at
     once by the official importing it (``soms.registry.services.import_enterprise``)."""
 
-    options = frozenset()
     fields = [
+        USCC_FIELD,
         Field(Column("name", "企业名称"), parse_text, "name"),
         Field(Column("name_en", "英文名称", required=False), _optional(parse_text), "name_en"),
         Field(Column("division_code", "注册地区划代码"), parse_text, "division"),
@@ -421,15 +427,13 @@ class EnterpriseImporter(RecordImporter):
     ]
 
     def check_actor(self, actor: Any) -> None:
-        if not isinstance(actor, User):
-            raise ServiceError(
-                _("Name the user the records are filed as (--user)."), code="user_required"
-            )
+        super().check_actor(actor)
         if actor.is_enterprise_user or actor.division_scope("division") is None:
             raise NotPermitted(
                 _("Only a commerce department imports enterprises."), code="not_permitted"
             )
 
-    def _write_row(self, actor: User, uscc: str, values: dict[str, Any]) -> str:
+    def _write_row(self, actor: User, values: dict[str, Any]) -> str:
+        uscc = values.pop("uscc")
         _enterprise, outcome = import_enterprise(actor=actor, uscc=uscc, profile=values)
         return outcome

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from soms.accounts.models import User
-from soms.core.imports import Importer, ImportResult, register
+from soms.core.imports import ImportResult, ParsedImporter, register
 from soms.core.tabular import (
     CellError,
     Column,
@@ -41,7 +41,7 @@ def _fits_rate_field(value: Decimal) -> bool:
 
 
 @register("rates")
-class RatesImporter(Importer):
+class RatesImporter(ParsedImporter):
     columns = RATE_COLUMNS
 
     def __init__(self) -> None:

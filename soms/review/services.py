@@ -104,21 +104,7 @@ def approve_record(
     current = _locked_row(row, expected_version)
     _awaiting(current)
     # The rules include the locked-month rule, so a locked month is refused here too.
-    errors = [
-        v for v in rules.check(current, context or rules.Context()) if v.severity == Severity.ERROR
-    ]
-    if errors:
-        first = errors[0]
-        raise ServiceError(first.message, code=first.code, field=first.field, params=first.params)
-    if (
-        isinstance(current, Amendment | Execution)
-        and current.contract.status != RecordStatus.APPROVED
-    ):
-        raise ServiceError(
-            _("Approve the contract before its executions and amendments."),
-            code="contract_not_approved",
-            field="contract",
-        )
+    _refuse_unapprovable(current, context or rules.Context())
     now = (context.now if context else None) or timezone.now()
     if current.corrects_id is None:
         return _approve(actor, current, now, f"filing.{current.kind}.approved")
@@ -146,32 +132,9 @@ def approve_record(
     return record
 
 
-def _approve(actor: User, current: R, now: Any, event: str, reason: str = "") -> R:
-    before = snapshot(current)
-    current.status = RecordStatus.APPROVED
-    current.decided_at, current.decided_by = now, actor
-    current.return_reason = ""
-    current.lock_version += 1
-    current.save()
-    audit(event, actor=actor, obj=current, before=before, after=snapshot(current), reason=reason)
-    record_counted.send(type(current), record=current, before=None, after=current.values())
-    return current
-
-
-@transaction.atomic
-def approve_as_history(
-    *, actor: User, row: R, context: rules.Context, source: str = ""
-) -> FiledRecord:
-    """A record of the past, migrated by the ministry administrator's history import, approved
-    as it was in the legacy system: no reviewer decides it again. The filing window and the
-    deadlines do not apply (``context.history``); every other rule does."""
-    if actor.role != Role.MINISTRY_ADMIN:
-        raise NotPermitted(
-            _("Only the ministry administrator may import records as already approved."),
-            code="not_permitted",
-        )
-    current = _locked_row(row, None)
-    _awaiting(current)
+def _refuse_unapprovable(current: FiledRecord, context: rules.Context) -> None:
+    """The rules' errors (the locked-month rule among them), and a contract not yet approved
+    under an amendment or execution."""
     errors = [v for v in rules.check(current, context) if v.severity == Severity.ERROR]
     if errors:
         first = errors[0]
@@ -185,12 +148,35 @@ def approve_as_history(
             code="contract_not_approved",
             field="contract",
         )
+
+
+def _approve(actor: User, current: R, now: Any, event: str) -> R:
+    before = snapshot(current)
+    current.status = RecordStatus.APPROVED
+    current.decided_at, current.decided_by = now, actor
+    current.return_reason = ""
+    current.lock_version += 1
+    current.save()
+    audit(event, actor=actor, obj=current, before=before, after=snapshot(current))
+    record_counted.send(type(current), record=current, before=None, after=current.values())
+    return current
+
+
+@transaction.atomic
+def approve_as_history(*, actor: User, row: R, context: rules.Context) -> FiledRecord:
+    """A record of the past, migrated by the ministry administrator's history import, approved
+    as it was in the legacy system: no reviewer decides it again. The filing window and the
+    deadlines do not apply (``context.history``); every other rule does."""
+    if actor.role != Role.MINISTRY_ADMIN:
+        raise NotPermitted(
+            _("Only the ministry administrator may import records as already approved."),
+            code="not_permitted",
+        )
+    current = _locked_row(row, None)
+    _awaiting(current)
+    _refuse_unapprovable(current, context)
     return _approve(
-        actor,
-        current,
-        context.now or timezone.now(),
-        f"filing.{current.kind}.approved_as_history",
-        reason=source,
+        actor, current, context.now or timezone.now(), f"filing.{current.kind}.approved_as_history"
     )
 
 

@@ -201,7 +201,7 @@ class Result:
 
 
 class Dimensions:
-    """Maps enterprises and records to dimension values; read once per query."""
+    """Maps enterprises to their dimension values (enterprise measures); read once per query."""
 
     def __init__(self, enterprise_ids: Iterable[int]) -> None:
         ids = set(enterprise_ids)
@@ -239,36 +239,20 @@ class Dimensions:
             first[city] = min(day, first.get(city, day))
         return first
 
-    def enterprise_values(self, enterprise: int, month: dt.date) -> dict[str, list[str]]:
+    def enterprise_values(self, enterprise: int, month: dt.date) -> dict[str, str]:
         e = self.enterprises[enterprise]
         city = e["division__city_code"]
         designated = self.demonstration.get(city)
         return {
-            "province": [e["division__province_code"]],
-            "city": [city],
-            "district": [e["division_id"]],
-            "nbs_region": [self.nbs.get(e["division__province_code"], "")],
+            "province": e["division__province_code"],
+            "city": city,
+            "district": e["division_id"],
+            "nbs_region": self.nbs.get(e["division__province_code"], ""),
             # A city counts as a demonstration city for periods on or after its designation.
-            "demonstration_city": ["yes" if designated and designated <= month else "no"],
-            "ownership": [e["ownership"]],
-            "month": [f"{month:%Y-%m}"],
+            "demonstration_city": "yes" if designated and designated <= month else "no",
+            "ownership": e["ownership"],
+            "month": f"{month:%Y-%m}",
         }
-
-
-def _combinations(
-    values: dict[str, list[str]], dims: tuple[str, ...], where: dict[str, set[str]]
-) -> list[tuple[str, ...]]:
-    combos: list[tuple[str, ...]] = [()]
-    for dim in dims:
-        # A filtered dimension has rows for the filter's values only: a record in ASEAN and
-        # RCEP, filtered to ASEAN, is not an RCEP row.
-        allowed = where.get(dim)
-        combos = [(*c, v) for c in combos for v in values[dim] if allowed is None or v in allowed]
-    return combos
-
-
-def _matches(values: dict[str, list[str]], where: dict[str, set[str]]) -> bool:
-    return all(any(v in allowed for v in values[dim]) for dim, allowed in where.items())
 
 
 def _cells(query: Query, scope: Q, public: bool = False) -> dict[tuple[str, ...], Cell]:
@@ -287,6 +271,13 @@ def _cells(query: Query, scope: Q, public: bool = False) -> dict[tuple[str, ...]
                 return _rollup_cells(query, grain, area, needed)
         return _money_cells(query, scope)
     return _enterprise_cells(query, scope)
+
+
+def _summed_column(query: Query) -> str:
+    """The fact or rollup column a money measure sums."""
+    if MONEY_MEASURES[query.measure][2] == "contracts":
+        return "contracts"
+    return "value_usd" if query.currency == "USD" else "value_cny"
 
 
 def _refuse_missing_usd(months: Iterable[str]) -> None:
@@ -310,11 +301,7 @@ def _rollup_cells(
     over the facts, without each enterprise's part (which only disclosure control needs)."""
     kinds, direction, summed = MONEY_MEASURES[query.measure]
     family = "execution" if kinds == ("execution",) else "contract"
-    column = (
-        "contracts"
-        if summed == "contracts"
-        else ("value_usd" if query.currency == "USD" else "value_cny")
-    )
+    column = _summed_column(query)
     if column == "value_usd":
         whole = rollups.plan({"flow"}, area[0]) or grain
         _refuse_missing_usd(
@@ -322,8 +309,7 @@ def _rollup_cells(
                 whole, family, direction, query.start, query.end, query.flow, area
             )
         )
-    cells: dict[tuple[str, ...], Cell] = defaultdict(Cell)
-    for key, total in rollups.read(
+    summed_cells = rollups.read(
         grain,
         family=family,
         direction=direction,
@@ -335,18 +321,14 @@ def _rollup_cells(
         flow=query.flow,
         area=area,
         count_rows=summed == "contracts",
-    ).items():
-        cells[key].add(0, total)
-    return cells
+    )
+    # Officials' figures: no disclosure control, so no enterprise's part is needed.
+    return {key: Cell(total) for key, total in summed_cells.items()}
 
 
 def _money_cells(query: Query, scope: Q) -> dict[tuple[str, ...], Cell]:
-    kinds, direction, summed = MONEY_MEASURES[query.measure]
-    column = (
-        "contracts"
-        if summed == "contracts"
-        else ("value_usd" if query.currency == "USD" else "value_cny")
-    )
+    kinds, direction, _summed = MONEY_MEASURES[query.measure]
+    column = _summed_column(query)
     if column == "value_usd":
         _refuse_missing_usd(
             factsql.months_without_dollars(
@@ -425,11 +407,9 @@ def _enterprise_cells(query: Query, scope: Q) -> dict[tuple[str, ...], Cell]:
         dims = Dimensions(pk for pk, _month in parts)
         for (pk, month), value in parts.items():
             values = dims.enterprise_values(pk, month)
-            values["month"] = [f"{end:%Y-%m}"]
-            if not _matches(values, query.where):
-                continue
-            for combo in _combinations(values, query.by, query.where):
-                cells[combo].add(pk, value)
+            values["month"] = f"{end:%Y-%m}"
+            if all(values[dim] in allowed for dim, allowed in query.where.items()):
+                cells[tuple(values[dim] for dim in query.by)].add(pk, value)
     return cells
 
 

@@ -17,11 +17,15 @@ from typing import Any, cast
 from django.db import connection
 from django.db.models import Q
 
-from soms.reference.choices import DesignationKind, RegionKind
-from soms.reference.models import CityDesignation, CountryGroupMembership, Division, Region
+from soms.reference.models import CountryGroupMembership, Division
 from soms.registry.models import Enterprise
 from soms.statistics.models import Fact
-from soms.statistics.rollups import decimal_reader, parse_first_day
+from soms.statistics.rollups import (
+    MEMBER_ON_DAY,
+    decimal_reader,
+    parse_first_day,
+    reference_joins,
+)
 
 EXPRESSIONS = {
     "month": "f.month",
@@ -38,12 +42,6 @@ EXPRESSIONS = {
     "counterpart_country": "f.counterpart_country",
     "counterpart_group": "m.group_id",
 }
-# A counterpart belongs to a group on the record's date (both ends included).
-MEMBER_ON_DAY = (
-    "{m}.country_id = f.counterpart_country"
-    " AND ({m}.valid_from IS NULL OR {m}.valid_from <= f.day)"
-    " AND ({m}.valid_to IS NULL OR f.day <= {m}.valid_to)"
-)
 
 
 @dataclass
@@ -97,23 +95,8 @@ def cells(
         f" JOIN {Enterprise._meta.db_table} e ON e.id = f.enterprise_id"
         f" JOIN {Division._meta.db_table} d ON d.code = e.division_id"
     )
-    params: list[Any] = []
-    if "nbs_region" in used:
-        members = Region.members.through._meta.db_table
-        joins += (
-            f" LEFT JOIN (SELECT r.region_id, r.division_id FROM {members} r"  # noqa: S608
-            f" JOIN {Region._meta.db_table} g ON g.code = r.region_id WHERE g.kind = %s) n"
-            " ON n.division_id = d.province_code"
-        )
-        params.append(RegionKind.NBS)
-    if "demonstration_city" in used:
-        joins += (
-            " LEFT JOIN (SELECT division_id, MIN(designated_on) AS first_day"  # noqa: S608
-            f" FROM {CityDesignation._meta.db_table}"
-            " WHERE kind = %s AND revoked_on IS NULL GROUP BY division_id) dc"
-            " ON dc.division_id = d.city_code"
-        )
-        params.append(DesignationKind.DEMONSTRATION)
+    more, params = reference_joins(used, "d.province_code", "d.city_code")
+    joins += more
     membership = CountryGroupMembership._meta.db_table
     if "counterpart_group" in by:
         # A record in several groups counts in each group's row.

@@ -195,15 +195,6 @@ def refresh(
         versions.bump()
 
 
-def refresh_contracts(contracts: Sequence[int]) -> None:
-    """Rewrite the facts of these contracts' families."""
-    refresh(contracts)
-
-
-def refresh_contract(contract: Contract) -> None:
-    refresh_contracts([contract.pk])
-
-
 @receiver(record_counted)
 def follow_decision(sender: Any, record: Any, **kwargs: Any) -> None:
     # A contract's facts carry its category, counterpart and direction into its amendments'
@@ -239,7 +230,7 @@ def follow_rate(sender: Any, instance: ExchangeRate, **kwargs: Any) -> None:
         *executions.values_list("contract_id", flat=True),
     }
     for batch in _chunks(sorted(ids), 500):
-        refresh_contracts(batch)
+        refresh(batch)
 
 
 @receiver(pre_save, sender=Enterprise)

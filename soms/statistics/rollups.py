@@ -126,12 +126,7 @@ def _select(grain: Grain) -> tuple[str, str]:
         )
     if grain.counterpart == "group":
         # A fact counts in every group its counterpart belongs to on the fact's date.
-        joins += (
-            f" JOIN {CountryGroupMembership._meta.db_table} m"
-            " ON m.country_id = f.counterpart_country"
-            " AND (m.valid_from IS NULL OR m.valid_from <= f.day)"
-            " AND (m.valid_to IS NULL OR f.day <= m.valid_to)"
-        )
+        joins += f" JOIN {CountryGroupMembership._meta.db_table} m ON {MEMBER_ON_DAY.format(m='m')}"
     keys = (
         f"'{grain.code}',"
         " CASE WHEN f.kind = 'execution' THEN 'execution' ELSE 'contract' END,"
@@ -141,6 +136,12 @@ def _select(grain: Grain) -> tuple[str, str]:
     return keys, joins
 
 
+# A fact's counterpart belongs to a group on the fact's date (both ends included).
+MEMBER_ON_DAY = (
+    "{m}.country_id = f.counterpart_country"
+    " AND ({m}.valid_from IS NULL OR {m}.valid_from <= f.day)"
+    " AND ({m}.valid_to IS NULL OR f.day <= {m}.valid_to)"
+)
 KEY_COLUMNS = (
     "grain",
     "family",
@@ -271,6 +272,32 @@ def _expressions(grain: Grain) -> dict[str, str]:
     return {dim: sql for dim, sql in expressions.items() if dim in grain.dimensions}
 
 
+def reference_joins(
+    used: set[str], province: str | None, city: str | None
+) -> tuple[str, list[Any]]:
+    """The joins that map a province (SQL ``province``) to its NBS region (``n.region_id``) and
+    a city (``city``) to its first demonstration designation (``dc.first_day``), as far as the
+    dimensions ``used`` need them; shared by the rollups and the facts."""
+    joins, params = "", cast(list[Any], [])
+    if "nbs_region" in used:
+        members = Region.members.through._meta.db_table
+        joins += (
+            f" LEFT JOIN (SELECT m.region_id, m.division_id FROM {members} m"  # noqa: S608
+            f" JOIN {Region._meta.db_table} g ON g.code = m.region_id WHERE g.kind = %s) n"
+            f" ON n.division_id = {province}"
+        )
+        params.append(RegionKind.NBS)
+    if "demonstration_city" in used:
+        joins += (
+            " LEFT JOIN (SELECT division_id, MIN(designated_on) AS first_day"  # noqa: S608
+            f" FROM {CityDesignation._meta.db_table}"
+            " WHERE kind = %s AND revoked_on IS NULL GROUP BY division_id) dc"
+            f" ON dc.division_id = {city}"
+        )
+        params.append(DesignationKind.DEMONSTRATION)
+    return joins, params
+
+
 def read(
     grain: Grain,
     *,
@@ -293,22 +320,9 @@ def read(
     joins, params = "", cast(list[Any], [])
     if grain.area in ("city", "district"):
         joins += f" LEFT JOIN {Division._meta.db_table} d ON d.code = r.area"
-    if "nbs_region" in used:
-        members = Region.members.through._meta.db_table
-        joins += (
-            f" LEFT JOIN (SELECT m.region_id, m.division_id FROM {members} m"  # noqa: S608
-            f" JOIN {Region._meta.db_table} g ON g.code = m.region_id WHERE g.kind = %s) n"
-            f" ON n.division_id = {expressions['province']}"
-        )
-        params.append(RegionKind.NBS)
-    if "demonstration_city" in used:
-        joins += (
-            " LEFT JOIN (SELECT division_id, MIN(designated_on) AS first_day"  # noqa: S608
-            f" FROM {CityDesignation._meta.db_table}"
-            " WHERE kind = %s AND revoked_on IS NULL GROUP BY division_id) dc"
-            f" ON dc.division_id = {expressions['city']}"
-        )
-        params.append(DesignationKind.DEMONSTRATION)
+    more, more_params = reference_joins(used, expressions.get("province"), expressions.get("city"))
+    joins += more
+    params += more_params
     conditions = ["r.grain = %s", "r.family = %s", "r.direction = %s"]
     conditions += ["r.month >= %s", "r.month <= %s"]
     params += [grain.code, family, direction, start, end]
