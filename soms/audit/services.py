@@ -52,6 +52,17 @@ def _stored_ip(value: str | None) -> str | None:
     return address
 
 
+@dataclass(frozen=True)
+class Entry:
+    """One event to append: what was done, to which object, with its states and reason."""
+
+    action: str
+    obj: models.Model
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    reason: str = ""
+
+
 def record(
     action: str,
     *,
@@ -63,32 +74,45 @@ def record(
 ) -> AuditEvent:
     """Append one event. Must run inside the transaction of the change it records, so the
     change and its event are written together or not at all."""
+    return record_many([Entry(action, obj, before, after, reason)], actor=actor)[0]
+
+
+def record_many(entries: list[Entry], *, actor: Any) -> list[AuditEvent]:
+    """Append events in order, each chained to the one before, in one write (a bulk import
+    records every record it creates). Same transaction rule as :func:`record`."""
     if not connection.in_atomic_block:
         raise RuntimeError("audit.record() must be called inside the change's transaction")
     head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
     is_user = actor is not None and getattr(actor, "is_authenticated", False)
-    event = AuditEvent(
-        sequence=head.last_sequence + 1,
-        occurred_at=timezone.now(),
-        actor=actor if is_user else None,
-        actor_name=(actor.get_username() if is_user else str(actor or "system"))[:150],
-        ip_address=_stored_ip(current_ip.get()),
-        channel=current_channel.get(),
-        action=action,
-        content_type=ContentType.objects.get_for_model(obj),
-        object_id=str(obj.pk),
-        object_repr=str(obj)[:300],
-        before=_plain(before),
-        after=_plain(after),
-        reason=reason,
-        prev_hash=head.last_hash,
-    )
-    event.hash = event.compute_hash()
-    event.save()
-    head.last_sequence = event.sequence
-    head.last_hash = event.hash
+    actor_name = (actor.get_username() if is_user else str(actor or "system"))[:150]
+    ip_address, channel, now = _stored_ip(current_ip.get()), current_channel.get(), timezone.now()
+    events = []
+    for entry in entries:
+        event = AuditEvent(
+            sequence=head.last_sequence + 1,
+            occurred_at=now,
+            actor=actor if is_user else None,
+            actor_name=actor_name,
+            ip_address=ip_address,
+            channel=channel,
+            action=entry.action,
+            content_type=ContentType.objects.get_for_model(entry.obj),
+            object_id=str(entry.obj.pk),
+            object_repr=str(entry.obj)[:300],
+            before=_plain(entry.before),
+            after=_plain(entry.after),
+            reason=entry.reason,
+            prev_hash=head.last_hash,
+        )
+        event.hash = event.compute_hash()
+        head.last_sequence, head.last_hash = event.sequence, event.hash
+        events.append(event)
+    if len(events) == 1:
+        events[0].save()
+    else:
+        AuditEvent.objects.bulk_create(events, batch_size=1000)
     head.save(update_fields=["last_sequence", "last_hash"])
-    return event
+    return events
 
 
 @dataclass(frozen=True)

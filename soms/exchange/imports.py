@@ -8,10 +8,15 @@ changed approved record gets a correction that goes through review. The ministry
 alone may import history as already approved (``as_approved``): exempt from the filing window and
 deadlines, every other rule applies, and the act is audited with the file's checksum.
 
-The whole file runs in one transaction, each row in a savepoint: a refused row is rolled back
-alone and reported (row, column, value, message); without ``partial`` any refused row, and a dry
-run always, rolls the whole file back. The rows are read one at a time, so memory does not grow
-with the file.
+The whole file runs in one transaction, read in chunks of ``CHUNK`` rows, so memory does not grow
+with the file. A row whose natural key is new (the bulk of a large file) is built and checked by
+``services.build_record`` without touching the database, the rules' lookups remembered for the
+chunk (``rules.Context.memo``) and the rows kept back counted by the rules as the database would
+(``rules.Context.pending``); the chunk's new records and their audit events are then written
+together. Any other row (an existing key, a history import) goes through the services in a
+savepoint of its own, after the rows kept back are written. A refused row is reported (row,
+column, value, message) and writes nothing; without ``partial`` any refused row, and a dry run
+always, rolls the whole file back.
 """
 
 from __future__ import annotations
@@ -19,16 +24,19 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from abc import abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any, ClassVar
 
 from django.db import transaction
+from django.db.models import Model
 from django.utils.translation import gettext_lazy as _
 
 from soms.accounts.choices import Role
 from soms.accounts.models import User
+from soms.audit.services import Entry, record_many, snapshot
 from soms.audit.services import record as audit
 from soms.core.errors import NotPermitted, ServiceError
 from soms.core.imports import Importer, ImportResult, register
@@ -51,6 +59,13 @@ from soms.registry.services import import_enterprise
 from soms.review.services import approve_as_history
 
 USCC = Column("uscc", "统一社会信用代码")
+CHUNK = 1000  # rows read, checked and written together
+
+
+def batched(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
 
 
 def _uscc(value: Any) -> str:
@@ -163,19 +178,21 @@ class RowImporter(Importer):
         self.check_actor(actor)
         result = ImportResult()
         with transaction.atomic():
-            for row in read_rows(path, self.file_columns()):
-                result.rows += 1
-                values = self._cells(row)
-                if not row.errors:
-                    try:
-                        with transaction.atomic():
-                            outcome = self._write_row(actor, values)
-                        setattr(result, outcome, getattr(result, outcome) + 1)
-                    except ServiceError as error:
-                        row.errors.append(self._row_error(row, error))
-                result.errors.extend(row.errors)
-                if progress is not None:
-                    progress(result.rows)
+            for chunk in batched(read_rows(path, self.file_columns()), CHUNK):
+                parsed = [(row, self._cells(row)) for row in chunk]
+                self._prefetch(actor, [values for row, values in parsed if not row.errors])
+                for row, values in parsed:
+                    result.rows += 1
+                    if not row.errors:
+                        try:
+                            outcome = self._take(actor, values)
+                            setattr(result, outcome, getattr(result, outcome) + 1)
+                        except ServiceError as error:
+                            row.errors.append(self._row_error(row, error))
+                    result.errors.extend(row.errors)
+                    if progress is not None:
+                        progress(result.rows)
+                self._flush(actor)
             if dry_run or (result.errors and not partial):
                 transaction.set_rollback(True)
                 result.created = result.updated = result.unchanged = 0
@@ -183,6 +200,17 @@ class RowImporter(Importer):
             self._written(actor, path, result)
             result.written = True
         return result
+
+    def _prefetch(self, actor: User, rows: list[dict[str, Any]]) -> None:
+        """Before a chunk's rows are taken: look up together what they will need."""
+
+    def _take(self, actor: User, values: dict[str, Any]) -> str:
+        """One row written in its own savepoint, so that a refused row is undone alone."""
+        with transaction.atomic():
+            return self._write_row(actor, values)
+
+    def _flush(self, actor: User) -> None:
+        """After a chunk: write what ``_take`` kept back."""
 
     def _row_error(self, row: Row, error: ServiceError) -> RowError:
         names = {f.target: f.column.name for f in self.fields}
@@ -201,8 +229,13 @@ class RecordImporter(RowImporter):
     ) -> None:
         self.submit = submit
         self.as_approved = as_approved
-        self.context = rules.Context(today=today or dt.date.today(), history=as_approved)
+        self.context = rules.Context(today=today or dt.date.today(), history=as_approved, memo={})
         self.enterprises: dict[str, Enterprise | None] = {}
+        # The chunk's contracts by (enterprise, number), and the natural keys that exist.
+        self.contracts: dict[tuple[int, str], Contract | None] = {}
+        self.existing: set[tuple[Any, ...]] = set()
+        self.kept: dict[tuple[Any, ...], FiledRecord] = {}  # new records not yet written
+        self.drafts: dict[int, dict[str, Any]] = {}  # a submitted one's values as a draft
 
     def check_actor(self, actor: Any) -> None:
         super().check_actor(actor)
@@ -230,13 +263,18 @@ class RecordImporter(RowImporter):
             )
         return enterprise
 
+    def _contract(self, enterprise: Enterprise, number: str) -> Contract | None:
+        if (enterprise.pk, number) not in self.contracts:
+            self.contracts[enterprise.pk, number] = (
+                Contract.objects.records().filter(enterprise=enterprise, contract_no=number).first()
+            )
+        return self.contracts[enterprise.pk, number]
+
     def _key(self, enterprise: Enterprise, values: dict[str, Any]) -> dict[str, Any]:
         key = {f: values.pop(f) for f in self.model.KEY_FIELDS if f != "contract"}
         if self.parent:
             number = values.pop("contract_no")
-            contract = (
-                Contract.objects.records().filter(enterprise=enterprise, contract_no=number).first()
-            )
+            contract = self._contract(enterprise, number)
             if contract is None:
                 raise ServiceError(
                     _("The enterprise has no contract numbered “%(value)s”."),
@@ -246,6 +284,104 @@ class RecordImporter(RowImporter):
                 )
             key["contract"] = contract
         return key
+
+    def _natural(self, enterprise_id: int, key: dict[str, Any]) -> tuple[Any, ...]:
+        return (
+            enterprise_id,
+            *(v.pk if isinstance(v, Model) else v for v in (key[f] for f in self.model.KEY_FIELDS)),
+        )
+
+    def _prefetch(self, actor: User, rows: list[dict[str, Any]]) -> None:
+        """The chunk's enterprises, contracts and existing natural keys, a query or two each."""
+        self.contracts, self.existing = {}, set()
+        if self.as_approved:
+            return
+        keyed: dict[int, list[dict[str, Any]]] = {}
+        for values in rows:
+            try:
+                enterprise = self._enterprise(values["uscc"], actor)
+            except ServiceError:
+                continue  # reported when the row is taken
+            keyed.setdefault(enterprise.pk, []).append(values)
+        last = self.model.KEY_FIELDS[-1]
+        for enterprise_id, group in keyed.items():
+            if self.parent:
+                numbers = {v["contract_no"] for v in group}
+                found = {
+                    c.contract_no: c
+                    for c in Contract.objects.records().filter(
+                        enterprise_id=enterprise_id, contract_no__in=numbers
+                    )
+                }
+                for number in numbers:
+                    self.contracts[enterprise_id, number] = found.get(number)
+            fields = [f"{f}_id" if f == "contract" else f for f in self.model.KEY_FIELDS]
+            model: Any = self.model
+            self.existing.update(
+                model.objects.records()
+                .filter(enterprise_id=enterprise_id, **{f"{last}__in": {v[last] for v in group}})
+                .values_list("enterprise_id", *fields)
+            )
+
+    def _take(self, actor: User, values: dict[str, Any]) -> str:
+        if self.as_approved:
+            return super()._take(actor, values)
+        enterprise = self._enterprise(values.pop("uscc"), actor)
+        key = self._key(enterprise, values)
+        natural = self._natural(enterprise.pk, key)
+        if natural in self.existing or natural in self.kept:
+            # The database must hold what came before: the services find the record there.
+            self._flush(actor)
+            try:
+                with transaction.atomic():
+                    return self._file(actor, enterprise, key, values)
+            finally:
+                self.context.memo = {}
+        row = services.build_record(
+            actor=actor,
+            model=self.model,
+            enterprise=enterprise,
+            key=key,
+            data=values,
+            context=self.context,
+        )
+        if self.submit:
+            draft = snapshot(row, fields=SUBMISSION_FIELDS)
+            services.submission(row, self.context)
+            self.drafts[id(row)] = draft
+        self.kept[natural] = row
+        self.context.pending.append(row)
+        return "created"
+
+    def _flush(self, actor: User) -> None:
+        """Write the new records kept back, with the events the services would have written
+        one by one: created, and submitted."""
+        rows = list(self.kept.values())
+        if rows:
+            model: Any = self.model
+            model.objects.bulk_create(rows, batch_size=CHUNK)
+            entries = []
+            for row in rows:
+                after = snapshot(row)
+                draft = self.drafts.pop(id(row), None)
+                if draft is None:
+                    entries.append(Entry(f"filing.{row.kind}.created", row, after=after))
+                    continue
+                before = {**after, **draft}
+                entries.append(Entry(f"filing.{row.kind}.created", row, after=before))
+                entries.append(
+                    Entry(
+                        f"filing.{row.kind}.submitted",
+                        row,
+                        before=before,
+                        after=after,
+                        reason=row.warning_comment,
+                    )
+                )
+            record_many(entries, actor=actor)
+            self.existing.update(self.kept)
+        self.kept, self.drafts = {}, {}
+        self.context.pending, self.context.memo = [], {}
 
     def _same(self, row: FiledRecord, data: dict[str, Any]) -> bool:
         cleaned = services.clean_values(self.model, data)
@@ -322,6 +458,17 @@ class RecordImporter(RowImporter):
                     "updated": result.updated,
                 },
             )
+
+
+# What submitting changes on a draft (``services.submission``).
+SUBMISSION_FIELDS = [
+    "status",
+    "submitted_at",
+    "warnings",
+    "warning_comment",
+    "is_late",
+    "lock_version",
+]
 
 
 def _shown(value: Any) -> str:

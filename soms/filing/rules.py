@@ -17,7 +17,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -49,6 +48,20 @@ class Context:
     # The moment of a submission or decision when it is not now (migrating or replaying the
     # past: history imports, the demo); on-time status is computed from it.
     now: dt.datetime | None = None
+    # A bulk import's unit of work: lookups remembered while the database does not change
+    # under them (``remember``), and the records accepted but not yet written, which the rules
+    # count as the database would once they are. None: every check looks everything up.
+    memo: dict[Any, Any] | None = None
+    pending: list[FiledRecord] = dc_field(default_factory=list)
+
+
+def remember(context: Context | None, key: Any, compute: Callable[[], Any]) -> Any:
+    """``compute()``, remembered under ``key`` in the context's memo when it keeps one."""
+    if context is None or context.memo is None:
+        return compute()
+    if key not in context.memo:
+        context.memo[key] = compute()
+    return context.memo[key]
 
 
 @dataclass(frozen=True)
@@ -160,7 +173,17 @@ def filing_window(record: FiledRecord, context: Context) -> Iterator[Violation]:
         )
         return
     enterprise = record.enterprise
-    if not calendar.admitted(day, context.today, enterprise.pk, enterprise.division_id):
+    admitted = remember(
+        context,
+        (
+            "admitted",
+            calendar.month_of(day),
+            day in calendar.filing_window(context.today),
+            enterprise.pk,
+        ),
+        lambda: calendar.admitted(day, context.today, enterprise.pk, enterprise.division_id),
+    )
+    if not admitted:
         window = calendar.filing_window(context.today)
         yield _error(
             "outside_window",
@@ -182,7 +205,11 @@ def currency_rate(record: FiledRecord, context: Context) -> Iterator[Violation]:
     if not currency or day is None:
         return
     try:
-        to_cny(Decimal(1), currency, day)
+        remember(
+            context,
+            ("rate", currency, calendar.month_of(day)),
+            lambda: to_cny(Decimal(1), currency, day),
+        )
     except MissingRate:
         yield _error(
             "no_rate",
@@ -199,9 +226,14 @@ def currency_rate(record: FiledRecord, context: Context) -> Iterator[Violation]:
 @rule("category_leaf", Severity.ERROR, Contract)
 def category_leaf(record: FiledRecord, context: Context) -> Iterator[Violation]:
     assert isinstance(record, Contract)
-    version = CatalogueVersion.in_force_on(record.signed_on)
     category = record.category
-    if version is None or category.version_id != version.pk or category.children.exists():
+    version = remember(
+        context,
+        ("catalogue", record.signed_on),
+        lambda: CatalogueVersion.in_force_on(record.signed_on),
+    )
+    is_leaf = remember(context, ("is_leaf", category.pk), lambda: not category.children.exists())
+    if version is None or category.version_id != version.pk or not is_leaf:
         yield _error(
             "category_not_leaf",
             "category",
@@ -265,15 +297,21 @@ def execution_within_contract(record: FiledRecord, context: Context) -> Iterator
         )
     # Cumulative executions (approved or awaiting review, this one included) may not exceed
     # the contract's value with its amendments; compared in yuan when currencies differ.
-    others = (
-        Execution.objects.records()
-        .filter(contract=contract, status__in=[RecordStatus.SUBMITTED, RecordStatus.APPROVED])
-        .exclude(pk=record.record.pk)
+    counted = (RecordStatus.SUBMITTED, RecordStatus.APPROVED)
+    stored = remember(
+        context,
+        ("executions", contract.pk),
+        lambda: list(Execution.objects.records().filter(contract=contract, status__in=counted)),
     )
+    others = [e for e in stored if e.pk != record.record.pk] + [
+        e
+        for e in context.pending
+        if isinstance(e, Execution) and e.contract_id == contract.pk and e.status in counted
+    ]
     try:
         if all(e.currency_id == contract.currency_id for e in [*others, record]):
-            total = (others.aggregate(s=Sum("amount"))["s"] or Decimal(0)) + record.amount
-            limit = contract_value(contract)
+            total = sum((e.amount for e in others), Decimal(0)) + record.amount
+            limit = remember(context, ("value", contract.pk), lambda: contract_value(contract))
         else:
             total = sum(
                 (to_cny(e.amount, e.currency_id, e.executed_on) for e in [*others, record]),
@@ -403,22 +441,26 @@ def training_hours(record: FiledRecord, context: Context) -> Iterator[Violation]
 # --- warnings -----------------------------------------------------------------------------------
 
 
-def _history(record: FiledRecord) -> list[Decimal]:
+def _history(record: FiledRecord, context: Context) -> list[Decimal]:
+    """The enterprise's latest counted amounts of the record's kind, the record left out."""
     model = type(record)
-    return [
-        Decimal(a)
-        for a in model.objects.counting()
-        .filter(enterprise_id=record.enterprise_id)
-        .exclude(pk=record.record.pk)
-        .order_by("-pk")
-        .values_list("amount", flat=True)[:200]
-    ]
+    latest = remember(
+        context,
+        ("history", model, record.enterprise_id),
+        lambda: list(
+            model.objects.counting()
+            .filter(enterprise_id=record.enterprise_id)
+            .order_by("-pk")
+            .values_list("pk", "amount")[:201]
+        ),
+    )
+    return [Decimal(a) for pk, a in latest if pk != record.record.pk][:200]
 
 
 @rule("amount_outlier", Severity.WARNING, Contract, Execution)
 def amount_outlier(record: FiledRecord, context: Context) -> Iterator[Violation]:
     """Modified z-score (Iglewicz and Hoaglin): 0.6745 (x − median) / MAD above 3.5."""
-    amounts = _history(record)
+    amounts = _history(record, context)
     if len(amounts) < 8:
         return
     median = statistics.median(amounts)
@@ -475,7 +517,7 @@ def round_series(record: FiledRecord, context: Context) -> Iterator[Violation]:
     amount: Decimal = record.amount  # type: ignore[attr-defined]
     if amount % ROUND_UNIT:
         return
-    recent = _history(record)[:10]
+    recent = _history(record, context)[:10]
     if len(recent) >= 5 and sum(1 for a in recent if a % ROUND_UNIT == 0) >= len(recent) - 1:
         yield _warning(
             "round_series",

@@ -221,14 +221,18 @@ def _text(model: type[FiledRecord], field: str, value: Any, required: bool) -> s
     return text
 
 
-def _country(value: Any) -> Country:
+def _country(value: Any, context: rules.Context | None = None) -> Country:
     text = str(value or "").strip()
     if not text:
         raise _required(Contract, "counterpart_country")
-    country = (
-        Country.objects.filter(code=text.upper()).first()
-        or Country.objects.filter(name_zh=text).first()
-        or Country.objects.filter(name_en__iexact=text).first()
+    country = rules.remember(
+        context,
+        ("country", text),
+        lambda: (
+            Country.objects.filter(code=text.upper()).first()
+            or Country.objects.filter(name_zh=text).first()
+            or Country.objects.filter(name_en__iexact=text).first()
+        ),
     )
     if country is None:
         raise ServiceError(
@@ -243,11 +247,13 @@ def _country(value: Any) -> Country:
     return country
 
 
-def _currency(value: Any) -> Currency:
+def _currency(value: Any, context: rules.Context | None = None) -> Currency:
     text = str(value or "").strip().upper()
     if not text:
         raise _required(Contract, "currency")
-    currency = Currency.objects.filter(code=text).first()
+    currency = rules.remember(
+        context, ("currency", text), lambda: Currency.objects.filter(code=text).first()
+    )
     if currency is None:
         raise ServiceError(
             _("“%(value)s” is not an ISO 4217 currency code."),
@@ -258,13 +264,22 @@ def _currency(value: Any) -> Currency:
     return currency
 
 
-def _category(value: Any, signed_on: dt.date) -> CatalogueItem:
+def _category(
+    value: Any, signed_on: dt.date, context: rules.Context | None = None
+) -> CatalogueItem:
     code = str(value or "").strip().upper()
     if not code:
         raise _required(Contract, "category")
-    version = CatalogueVersion.in_force_on(signed_on)
-    item = version.items.filter(code=code).first() if version else None
-    if item is None or item.children.exists():
+    version = rules.remember(
+        context, ("catalogue", signed_on), lambda: CatalogueVersion.in_force_on(signed_on)
+    )
+
+    def leaf() -> CatalogueItem | None:
+        item = version.items.filter(code=code).first() if version else None
+        return None if item is None or item.children.exists() else item
+
+    item = rules.remember(context, ("leaf", version, code), leaf)
+    if item is None:
         raise ServiceError(
             _(
                 "%(code)s is not a category of the catalogue in force on %(date)s (version "
@@ -281,8 +296,11 @@ def _category(value: Any, signed_on: dt.date) -> CatalogueItem:
     return item
 
 
-def clean_values(model: type[R], data: dict[str, Any]) -> dict[str, Any]:
-    """The value fields of a record kind, typed and looked up; refuses the first bad field."""
+def clean_values(
+    model: type[R], data: dict[str, Any], context: rules.Context | None = None
+) -> dict[str, Any]:
+    """The value fields of a record kind, typed and looked up; refuses the first bad field.
+    Lookups are memoised in ``context`` when it keeps a memo (a bulk import)."""
     if model is Contract:
         direction = data.get("direction")
         if direction not in Direction.values:
@@ -297,9 +315,9 @@ def clean_values(model: type[R], data: dict[str, Any]) -> dict[str, Any]:
         return {
             "direction": direction,
             "counterpart_name": name,
-            "counterpart_country": _country(data.get("counterpart_country")),
-            "category": _category(data.get("category"), signed_on),
-            "currency": _currency(data.get("currency")),
+            "counterpart_country": _country(data.get("counterpart_country"), context),
+            "category": _category(data.get("category"), signed_on, context),
+            "currency": _currency(data.get("currency"), context),
             "amount": _amount(model, "amount", data.get("amount")),
             "signed_on": signed_on,
             "start_on": _date(model, "start_on", data.get("start_on"), False),
@@ -314,7 +332,7 @@ def clean_values(model: type[R], data: dict[str, Any]) -> dict[str, Any]:
     if model is Execution:
         return {
             "executed_on": _date(model, "executed_on", data.get("executed_on"), True),
-            "currency": _currency(data.get("currency")),
+            "currency": _currency(data.get("currency"), context),
             "amount": _amount(model, "amount", data.get("amount")),
             "receipt_no": _text(model, "receipt_no", data.get("receipt_no"), False),
         }
@@ -382,18 +400,22 @@ def _key_taken(model: type[FiledRecord]) -> ServiceError:
     return ServiceError(message, code="duplicate", field=model.KEY_FIELDS[-1])
 
 
-def create_record(
+def build_record(
     *,
     actor: User,
     model: type[R],
     enterprise: Enterprise,
     key: dict[str, Any],
     data: dict[str, Any],
-    context: rules.Context | None = None,
+    context: rules.Context,
 ) -> R:
-    """A new record as a draft of ``enterprise``. ``key`` names it (``contract_no``; for an
-    amendment or execution also its ``contract``; ``month`` for workforce)."""
-    may_file = Enterprise.objects.restrict(actor, "change").filter(pk=enterprise.pk).exists()
+    """The new record :func:`create_record` saves, checked but unsaved: its values cleaned, the
+    rules' errors refused and their warnings kept on it. A bulk import saves many together."""
+    may_file = rules.remember(
+        context,
+        ("may_file", actor.pk, enterprise.pk),
+        lambda: Enterprise.objects.restrict(actor, "change").filter(pk=enterprise.pk).exists(),
+    )
     if not (may_file or _migrating(actor, context)):
         raise NotPermitted(_("You may not file for this enterprise."), code="not_permitted")
     if not enterprise.is_registered:
@@ -417,7 +439,7 @@ def create_record(
         key["month"] = calendar.month_of(month)
     if "year" in key:
         key["year"] = _year(model, "year", key["year"])
-    values = clean_values(model, data)
+    values = clean_values(model, data, context)
     row = model(
         enterprise=enterprise,
         created_by=actor,
@@ -426,12 +448,30 @@ def create_record(
         **values,
     )
     row.period = calendar.month_of(row.dated_on())
+    row.warnings = [w.as_dict() for w in _refuse_errors(row, context)]
+    return row
+
+
+def create_record(
+    *,
+    actor: User,
+    model: type[R],
+    enterprise: Enterprise,
+    key: dict[str, Any],
+    data: dict[str, Any],
+    context: rules.Context | None = None,
+) -> R:
+    """A new record as a draft of ``enterprise``. ``key`` names it (``contract_no``; for an
+    amendment or execution also its ``contract``; ``month`` for workforce)."""
     context = context or rules.Context()
     try:
         with transaction.atomic():
-            if model.objects.records().filter(enterprise=enterprise, **key).exists():
+            row = build_record(
+                actor=actor, model=model, enterprise=enterprise, key=key, data=data, context=context
+            )
+            natural = {field: getattr(row, field) for field in model.KEY_FIELDS}
+            if model.objects.records().filter(enterprise=enterprise, **natural).exists():
                 raise _key_taken(model)
-            row.warnings = [w.as_dict() for w in _refuse_errors(row, context)]
             row.save()
             audit(f"filing.{model.kind}.created", actor=actor, obj=row, after=snapshot(row))
     except IntegrityError:
@@ -495,29 +535,8 @@ def submit(
             code="illegal_transition",
             params={"status": RecordStatus(current.status).label},
         )
-    context = context or rules.Context()
-    warnings = _refuse_errors(current, context)
-    comment = (comment or "").strip()
-    if warnings and not comment:
-        raise ServiceError(
-            _("Explain the warnings before submitting: %(warnings)s"),
-            code="warning_comment_required",
-            field="warning_comment",
-            params={"warnings": rules.Listing(warnings)},
-        )
     before = snapshot(current)
-    now = context.now or timezone.now()
-    enterprise = current.enterprise
-    current.status = RecordStatus.SUBMITTED
-    current.submitted_at = now
-    current.warnings = [w.as_dict() for w in warnings]
-    current.warning_comment = comment if warnings else ""
-    # Late against the day of filing: the moment given, else the day the rules judged by.
-    filed_on = timezone.localdate(context.now) if context.now else context.today
-    current.is_late = (not context.history) and filed_on > calendar.effective_due_date(
-        enterprise.pk, enterprise.division_id, current.period, current.CYCLE
-    )
-    current.lock_version += 1
+    submission(current, context or rules.Context(), comment)
     current.save()
     audit(
         f"filing.{current.kind}.submitted",
@@ -528,6 +547,36 @@ def submit(
         reason=current.warning_comment,
     )
     return current
+
+
+def submission(row: FiledRecord, context: rules.Context, comment: str = "") -> None:
+    """Make a draft or returned ``row`` submitted (unsaved): the rules' errors refused, their
+    warnings explained by ``comment``, lateness judged on the day of filing."""
+    warnings = _refuse_errors(row, context)
+    comment = (comment or "").strip()
+    if warnings and not comment:
+        raise ServiceError(
+            _("Explain the warnings before submitting: %(warnings)s"),
+            code="warning_comment_required",
+            field="warning_comment",
+            params={"warnings": rules.Listing(warnings)},
+        )
+    enterprise = row.enterprise
+    row.status = RecordStatus.SUBMITTED
+    row.submitted_at = context.now or timezone.now()
+    row.warnings = [w.as_dict() for w in warnings]
+    row.warning_comment = comment if warnings else ""
+    # Late against the day of filing: the moment given, else the day the rules judged by.
+    filed_on = timezone.localdate(context.now) if context.now else context.today
+    due = rules.remember(
+        context,
+        ("due", enterprise.pk, row.period, row.CYCLE),
+        lambda: calendar.effective_due_date(
+            enterprise.pk, enterprise.division_id, row.period, row.CYCLE
+        ),
+    )
+    row.is_late = (not context.history) and filed_on > due
+    row.lock_version += 1
 
 
 @transaction.atomic

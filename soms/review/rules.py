@@ -6,13 +6,14 @@ December, so signing December off also closes the year's annual forms."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 
 from django.utils.translation import gettext_lazy as _
 
 from soms.filing.calendar import month_of
 from soms.filing.choices import Severity
 from soms.filing.models import RECORD_MODELS, FiledRecord
-from soms.filing.rules import Context, Violation, rule
+from soms.filing.rules import Context, Violation, remember, rule
 
 
 @rule("locked_month", Severity.ERROR, *RECORD_MODELS.values())
@@ -26,8 +27,12 @@ def locked_month(record: FiledRecord, context: Context) -> Iterator[Violation]:
     if record.corrects_id is not None:
         # A correction also changes the month the record counts in now (its date may move).
         months.append(record.record.period)
+    division = record.enterprise.division_id
     for month in months:
-        if locking_sign_off(record.enterprise.division_id, month) is not None:
+        sign_off = remember(
+            context, ("locked", division, month), partial(locking_sign_off, division, month)
+        )
+        if sign_off is not None:
             yield Violation(
                 "locked_month",
                 Severity.ERROR,
