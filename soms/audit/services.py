@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from soms.audit.models import AuditChainHead, AuditEvent
 from soms.core.context import current_channel, current_ip
+from soms.core.db import insert_many
 
 
 def _plain(value: Any) -> Any:
@@ -110,7 +111,7 @@ def record_many(entries: list[Entry], *, actor: Any) -> list[AuditEvent]:
     if len(events) == 1:
         events[0].save()
     else:
-        AuditEvent.objects.bulk_create(events, batch_size=1000)
+        insert_many(events)
     head.save(update_fields=["last_sequence", "last_hash"])
     return events
 

@@ -38,6 +38,7 @@ from soms.accounts.choices import Role
 from soms.accounts.models import User
 from soms.audit.services import Entry, record_many, snapshot
 from soms.audit.services import record as audit
+from soms.core.db import insert_many
 from soms.core.errors import NotPermitted, ServiceError
 from soms.core.imports import Importer, ImportResult, register
 from soms.core.tabular import (
@@ -350,7 +351,7 @@ class RecordImporter(RowImporter):
             services.submission(row, self.context)
             self.drafts[id(row)] = draft
         self.kept[natural] = row
-        self.context.pending.append(row)
+        self.context.keep(row)
         return "created"
 
     def _flush(self, actor: User) -> None:
@@ -358,8 +359,7 @@ class RecordImporter(RowImporter):
         one by one: created, and submitted."""
         rows = list(self.kept.values())
         if rows:
-            model: Any = self.model
-            model.objects.bulk_create(rows, batch_size=CHUNK)
+            insert_many(rows)
             entries = []
             for row in rows:
                 after = snapshot(row)
@@ -381,7 +381,7 @@ class RecordImporter(RowImporter):
             record_many(entries, actor=actor)
             self.existing.update(self.kept)
         self.kept, self.drafts = {}, {}
-        self.context.pending, self.context.memo = [], {}
+        self.context.pending, self.context.memo = {}, {}
 
     def _same(self, row: FiledRecord, data: dict[str, Any]) -> bool:
         cleaned = services.clean_values(self.model, data)

@@ -52,7 +52,17 @@ class Context:
     # under them (``remember``), and the records accepted but not yet written, which the rules
     # count as the database would once they are. None: every check looks everything up.
     memo: dict[Any, Any] | None = None
-    pending: list[FiledRecord] = dc_field(default_factory=list)
+    pending: dict[tuple[type[FiledRecord], int], list[FiledRecord]] = dc_field(default_factory=dict)
+
+    def keep(self, row: FiledRecord) -> None:
+        """Count ``row``, accepted but not yet written, as the database will."""
+        owner = getattr(row, "contract_id", None) or row.enterprise_id
+        self.pending.setdefault((type(row), owner), []).append(row)
+
+    def kept(self, model: type[FiledRecord], owner: int) -> list[FiledRecord]:
+        """The rows kept of a kind, by their contract (amendments, executions) or else by
+        their enterprise."""
+        return self.pending.get((model, owner), [])
 
 
 def remember(context: Context | None, key: Any, compute: Callable[[], Any]) -> Any:
@@ -304,9 +314,7 @@ def execution_within_contract(record: FiledRecord, context: Context) -> Iterator
         lambda: list(Execution.objects.records().filter(contract=contract, status__in=counted)),
     )
     others = [e for e in stored if e.pk != record.record.pk] + [
-        e
-        for e in context.pending
-        if isinstance(e, Execution) and e.contract_id == contract.pk and e.status in counted
+        e for e in context.kept(Execution, contract.pk) if e.status in counted
     ]
     try:
         if all(e.currency_id == contract.currency_id for e in [*others, record]):
