@@ -37,11 +37,11 @@ run: install
 
 ## Debian's chromium (browser tests) and the CJK fonts it renders Chinese with.
 browser:
-	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
+	@if ! command -v chromium >/dev/null || ! command -v pdftotext >/dev/null || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk poppler-utils >/dev/null; \
 	  else \
-	    echo "Browser tests need Debian's chromium and fonts-noto-cjk: sudo apt-get install chromium fonts-noto-cjk"; exit 1; \
+	    echo "Browser and PDF tests need Debian's chromium, fonts-noto-cjk and poppler-utils: sudo apt-get install chromium fonts-noto-cjk poppler-utils"; exit 1; \
 	  fi; \
 	fi
 
@@ -55,7 +55,11 @@ test: install browser
 	  if ! $(PY) -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null; then \
 	    echo "TEST_POSTGRES=1 but no PostgreSQL answers at 127.0.0.1:5432"; exit 1; fi; \
 	  echo "== test suite on PostgreSQL =="; \
-	  DATABASE_URL=$(PG_URL) $(PY) -m pytest -n $(WORKERS) -q; \
+	  DATABASE_URL=$(PG_URL) $(PY) -m pytest -n $(WORKERS) -q || exit 1; \
+	  if [ "$$(id -u)" = 0 ] && command -v pg_ctlcluster >/dev/null; then \
+	    echo "== faults: PostgreSQL restarted during a burst (alone) =="; \
+	    SOMS_FAULT_TESTS=1 DATABASE_URL=$(PG_URL) $(PY) -m pytest -p no:xdist -q soms/review/tests/test_faults.py; \
+	  else echo "(not root or no pg_ctlcluster: the restart test is skipped)"; fi; \
 	else echo "(no PostgreSQL at 127.0.0.1:5432: PostgreSQL run skipped)"; fi
 
 ## Static checks: lint, format, types, Django's checks, migrations in step with models,
@@ -76,13 +80,19 @@ check: lint test
 ## soms_bench, recreated): `make bench SCALE=0.05` for a quick run, SCALE=1 (the default) takes
 ## about 40 minutes on 2 cores. Results: benchmarks/results/national-<scale>.json.
 SCALE ?= 1
-## Executions imported with full validation against COPY (benchmarks/imports.py); through the
-## per-row services a million rows take hours: `make bench IMPORT_ROWS=20000` for a quick run.
+## Executions imported with full validation against COPY and against the schema's own floor
+## (benchmarks/imports.py); a million rows take about 5 minutes: `make bench IMPORT_ROWS=20000`
+## for a quick run. Results: benchmarks/results/imports-<rows>.json.
 IMPORT_ROWS ?= 1000000
+## The filing deadline under load (benchmarks/deadline.py): gunicorn in production settings on
+## PostgreSQL, locust in its own process; `make bench LOAD_USERS=50` for a quick run.
+LOAD_USERS ?= 200
+LOAD_SECONDS ?= 120
 bench: install
 	DATABASE_URL=sqlite:///$(CURDIR)/var/bench.sqlite3 $(PY) -m pytest benchmarks -q -p no:xdist --no-cov -o testpaths=benchmarks
 	$(PY) benchmarks/national.py --scale $(SCALE)
 	$(PY) benchmarks/imports.py --rows $(IMPORT_ROWS)
+	$(PY) benchmarks/deadline.py --users $(LOAD_USERS) --seconds $(LOAD_SECONDS)
 
 ## Refresh the Chinese catalogue after changing user-facing strings, then translate.
 messages: install

@@ -98,10 +98,14 @@ INSTALLED_APPS = [
     "soms.review",
     "soms.exchange",
     "soms.statistics",
+    "soms.dissemination",
+    "soms.policy",
+    "soms.evaluation",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "soms.core.middleware.ContentSecurityPolicyMiddleware",
     # WhiteNoise serves collected static files in production; development serves them itself.
     *(["whitenoise.middleware.WhiteNoiseMiddleware"] if PRODUCTION else []),
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -211,10 +215,33 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 3600
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# The largest upload accepted (megabytes; a scanned certificate: 20). nginx's
+# client_max_body_size should be at least this (docs/operations.md).
+SOMS_UPLOAD_MAX_MB = int(os.environ.get("SOMS_UPLOAD_MAX_MB", "200"))
+SOMS_CSP = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self' 'unsafe-inline'",
+    "img-src": "'self' data:",
+    "font-src": "'self'",
+    "connect-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
 if PRODUCTION:
     SESSION_COOKIE_SECURE = os.environ.get("SOMS_INSECURE_COOKIES") != "1"
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # HTTPS only, remembered by browsers for a year (behind nginx, which terminates TLS; see
+    # docs/operations.md). SOMS_HTTPS=0 for a closed network without certificates.
+    _HTTPS = os.environ.get("SOMS_HTTPS", "1") != "0"
+    SECURE_SSL_REDIRECT = _HTTPS
+    SECURE_HSTS_SECONDS = 31_536_000 if _HTTPS else 0
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = _HTTPS
+    SECURE_HSTS_PRELOAD = _HTTPS  # the directive only; listing the domain is a separate request
 
 # The facts of shared/reference ship inside the package (a test keeps the copies identical).
 SOMS_REFERENCE_DIR = Path(os.environ.get("SOMS_REFERENCE_DIR", PACKAGE_DIR / "reference" / "data"))
@@ -249,7 +276,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # WeasyPrint narrates every step of every PDF at INFO.
+    "loggers": {"axes": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"}},
 }
 
 SOMS_TITLE = _("Service Outsourcing Management and Statistics")

@@ -17,6 +17,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("exchange/", include("soms.exchange.urls")),
     path("audit/", include("soms.audit.urls")),
     path("statistics/", include("soms.statistics.urls")),
+    path("policy/", include("soms.policy.urls")),
+    path("evaluation/", include("soms.evaluation.urls")),
+    path("", include("soms.dissemination.urls")),
     path("", include("soms.core.urls")),
 ]
 if settings.DEBUG:

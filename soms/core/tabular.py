@@ -9,11 +9,13 @@ returns it or raises :class:`CellError`; importers collect those per row and col
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import datetime as dt
 import io
 import re
 import unicodedata
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -66,35 +68,97 @@ class Row:
     errors: list[RowError] = field(default_factory=list)
 
 
+# What an XLSX may expand to: its declared sizes are read before anything is inflated, so a
+# "zip bomb" is refused without being opened. 100,000 rows of a record kind take about 30 MB.
+XLSX_EXPANDED_LIMIT = 512 << 20
+ENCODINGS = ("utf-8-sig", "gb18030")  # UTF-8 with or without BOM first, then GB18030
+BLOCK = 1 << 20
+
+
+def encoding_of(handle: IO[bytes]) -> str:
+    """UTF-8 (with or without BOM) when the bytes are valid UTF-8, else GB18030; anything that
+    is neither is refused rather than guessed. The file is read block by block, so checking a
+    large file costs a pass over it, not its size in memory."""
+    for encoding in ENCODINGS:
+        handle.seek(0)
+        decoder = codecs.getincrementaldecoder(encoding)()
+        nul = False
+        try:
+            while block := handle.read(BLOCK):
+                nul = nul or b"\x00" in block
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        if nul:  # valid text in form, but no spreadsheet writes NUL into a CSV
+            raise FileError(
+                _(
+                    "The file contains NUL bytes: it is not a text file (UTF-16 or a "
+                    "binary file?). Save it from Excel as CSV UTF-8 or XLSX."
+                )
+            )
+        handle.seek(0)
+        return encoding
+    raise FileError(
+        _("The file is neither UTF-8 nor GB18030 text: save it from Excel as CSV or XLSX.")
+    )
+
+
 def decode(raw: bytes) -> str:
-    """UTF-8 (with or without BOM) when the bytes are valid UTF-8, else GB18030; anything
-    that is neither is refused rather than guessed."""
-    if raw.startswith(codecs.BOM_UTF8):
-        raw = raw[len(codecs.BOM_UTF8) :]
+    """Bytes in memory decoded by the rule of :func:`encoding_of`."""
+    return raw.decode(encoding_of(io.BytesIO(raw)))
+
+
+def _cells_from_csv(handle: IO[bytes]) -> Iterator[list[Any]]:
+    """The CSV's rows, decoded as they are read (memory bounded whatever the file's size)."""
+    text = io.TextIOWrapper(handle, encoding=encoding_of(handle), newline="")
+    reader = csv.reader(text)
     try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return raw.decode("gb18030")
-    except UnicodeDecodeError:
+        yield from reader
+    except csv.Error as error:
         raise FileError(
-            _("The file is neither UTF-8 nor GB18030 text: save it from Excel as CSV or XLSX.")
+            _(
+                "Line %(line)s is not CSV as a spreadsheet writes it (%(error)s): a cell too "
+                "long (over %(limit)s characters) or an unclosed quote."
+            ),
+            {"line": reader.line_num, "error": error, "limit": f"{csv.field_size_limit():,}"},
         ) from None
-
-
-def _cells_from_csv(raw: bytes) -> Iterator[list[Any]]:
-    yield from csv.reader(io.StringIO(decode(raw), newline=""))
+    finally:
+        with contextlib.suppress(ValueError):  # the caller may have closed it already
+            text.detach()  # the caller closes the file, not this wrapper
 
 
 def _cells_from_xlsx(handle: IO[bytes]) -> Iterator[list[Any]]:
     from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
 
-    workbook = load_workbook(handle, read_only=True, data_only=True)
+    unreadable = FileError(
+        _("The file is not a readable XLSX workbook: save it again from Excel, as XLSX or CSV.")
+    )
     try:
+        with zipfile.ZipFile(handle) as archive:
+            expanded = sum(item.file_size for item in archive.infolist())
+        handle.seek(0)
+        if expanded > XLSX_EXPANDED_LIMIT:
+            raise FileError(
+                _(
+                    "The workbook expands to %(size)s MB, more than the %(limit)s MB an import "
+                    "reads: split it, or save it as CSV."
+                ),
+                {"size": f"{expanded >> 20:,}", "limit": XLSX_EXPANDED_LIMIT >> 20},
+            )
+        workbook = load_workbook(handle, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
+        raise unreadable from None
+    try:
+        if not workbook.worksheets:
+            raise unreadable
         sheet = workbook.worksheets[0]
-        for values in sheet.iter_rows(values_only=True):
-            yield ["" if v is None else v for v in values]
+        try:
+            for values in sheet.iter_rows(values_only=True):
+                yield ["" if v is None else v for v in values]
+        except (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError):
+            raise unreadable from None  # a truncated or damaged sheet
     finally:
         workbook.close()
 
@@ -108,8 +172,7 @@ def read_rows(path: Path | str, columns: list[Column]) -> Iterator[Row]:
             cells = _cells_from_xlsx(handle)
             yield from _rows(cells, columns)
         else:
-            handle.seek(0)
-            yield from _rows(_cells_from_csv(handle.read()), columns)
+            yield from _rows(_cells_from_csv(handle), columns)
 
 
 def raw_rows(path: Path | str) -> Iterator[tuple[int, list[Any]]]:
@@ -121,8 +184,7 @@ def raw_rows(path: Path | str) -> Iterator[tuple[int, list[Any]]]:
             handle.seek(0)
             yield from enumerate(_cells_from_xlsx(handle), start=1)
         else:
-            handle.seek(0)
-            yield from enumerate(_cells_from_csv(handle.read()), start=1)
+            yield from enumerate(_cells_from_csv(handle), start=1)
 
 
 def _rows(cells: Iterator[list[Any]], columns: list[Column]) -> Iterator[Row]:

@@ -119,6 +119,7 @@ def login_table() -> str:
         f"Every other district, city and province with demo enterprises has a reviewer "
         f"'{DISTRICT_REVIEWER_PREFIX}<code>' (e.g. {DISTRICT_REVIEWER_PREFIX}110108), "
         f"'{CITY_REVIEWER_PREFIX}<code>', '{PROVINCE_REVIEWER_PREFIX}<code>'; "
-        f"every demo enterprise an administrator 'e<USCC>'; same password."
+        f"every demo enterprise an administrator 'e<USCC>'; every city evaluated in the demo "
+        f"round an evaluator 'evaluator-<code>' (Suzhou: evaluator-sz); same password."
     )
     return "\n".join(lines)

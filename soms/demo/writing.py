@@ -25,6 +25,7 @@ from soms.accounts.choices import Role
 from soms.accounts.models import User
 from soms.core.context import acting_from
 from soms.demo.activity import CONTRACT_SHARE, DEFAULT_MONTHS
+from soms.demo.evaluation import build_demo_evaluation
 from soms.demo.logins import DEMO_PASSWORD, ENTERPRISE_ADMIN, ENTERPRISE_FILER, OFFICIALS
 from soms.demo.officials import ACTOR, CHANNEL, create_official, create_officials
 from soms.demo.planning import (
@@ -35,7 +36,9 @@ from soms.demo.planning import (
     PlannedEnterprise,
     plan,
 )
+from soms.demo.policy import configure_demo_targets
 from soms.demo.rates import write_rates
+from soms.demo.releases import publish_demo_releases
 from soms.demo.replay import FilingsReport, build_filings, filings_exist
 from soms.registry import services
 from soms.registry.models import Enterprise
@@ -56,6 +59,9 @@ class BuildReport:
     users: int = 0
     rates: int = 0
     filings: FilingsReport | None = None
+    releases: int = 0
+    targets: int = 0
+    evaluated: int = 0
 
     @property
     def changed(self) -> bool:
@@ -210,6 +216,9 @@ def build(
                 now=now,
                 contract_share=contract_share,
             )
+            report.releases = publish_demo_releases(now, months)
+        report.targets = configure_demo_targets(now)
+        report.evaluated = build_demo_evaluation(now)
         report.users = User.objects.count() - users_before
     return report
 

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from soms.accounts.choices import Role
 from soms.core.forms import StyledForm
 from soms.core.imports import load_importers
+from soms.core.uploads import TABLES, LimitedFileField
 
 KIND_LABELS = {
     "enterprises": _("Enterprises"),
@@ -21,7 +22,7 @@ KIND_LABELS = {
 
 class UploadForm(StyledForm):
     kind = forms.ChoiceField(label=_("Kind of file"))
-    file = forms.FileField(label=_("File (CSV or XLSX)"))
+    file = LimitedFileField(label=_("File (CSV or XLSX)"), kinds=TABLES)
     dry_run = forms.BooleanField(
         label=_("Dry run: check everything, write nothing"), required=False
     )

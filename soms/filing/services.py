@@ -106,8 +106,14 @@ def _decimal(model: type[FiledRecord], field: str, value: Any) -> Decimal:
 
 def _places(model: type[FiledRecord], field: str, number: Decimal) -> bool:
     """Whether ``number`` has no more decimals than the column keeps."""
+    return number == _stored(model, field, number)
+
+
+def _stored(model: type[FiledRecord], field: str, number: Decimal) -> Decimal:
+    """``number`` in the form the column gives back (``100`` as ``100.00``), so a record checked
+    before it is saved already holds, and shows in its audit event, what the database will."""
     column: Any = model._meta.get_field(field)
-    return number == number.quantize(Decimal(1).scaleb(-column.decimal_places))
+    return number.quantize(Decimal(1).scaleb(-column.decimal_places))
 
 
 def _amount(model: type[FiledRecord], field: str, value: Any) -> Decimal:
@@ -118,7 +124,7 @@ def _amount(model: type[FiledRecord], field: str, value: Any) -> Decimal:
             code="invalid_amount",
             field=field,
         )
-    return amount
+    return _stored(model, field, amount)
 
 
 def _yuan(model: type[FiledRecord], field: str, value: Any) -> Decimal:
@@ -130,7 +136,7 @@ def _yuan(model: type[FiledRecord], field: str, value: Any) -> Decimal:
             code="invalid_amount",
             field=field,
         )
-    return amount
+    return _stored(model, field, amount)
 
 
 def _hours(model: type[FiledRecord], field: str, value: Any) -> Decimal:
@@ -141,7 +147,7 @@ def _hours(model: type[FiledRecord], field: str, value: Any) -> Decimal:
             code="invalid_hours",
             field=field,
         )
-    return hours
+    return _stored(model, field, hours)
 
 
 TRUE = frozenset({"1", "true", "yes", "y", "on", "是"})

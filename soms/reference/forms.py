@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from soms.core.forms import StyledForm
+from soms.core.uploads import TABLES, LimitedFileField
 
 
 class DraftVersionForm(StyledForm):
@@ -63,5 +64,5 @@ class MembershipForm(StyledForm):
 
 
 class RatesUploadForm(StyledForm):
-    file = forms.FileField(label=_("rates file (CSV or XLSX)"))
+    file = LimitedFileField(label=_("rates file (CSV or XLSX)"), kinds=TABLES)
     dry_run = forms.BooleanField(label=_("check only, write nothing"), required=False)

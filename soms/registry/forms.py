@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from soms.core.forms import StyledForm
+from soms.core.uploads import SCANS, LimitedFileField
 from soms.registry.choices import CertificationKind, Ownership, RegistrationStatus, Size
 from soms.registry.models import Enterprise
 
@@ -88,7 +89,7 @@ class CertificationForm(StyledForm):
     valid_to = forms.DateField(
         label=_("valid until"), widget=forms.DateInput(attrs={"type": "date"})
     )
-    scan = forms.FileField(label=_("scanned certificate"), required=False)
+    scan = LimitedFileField(label=_("scanned certificate"), required=False, kinds=SCANS, max_mb=20)
 
 
 class UserForm(StyledForm):

@@ -231,25 +231,32 @@ class Dimensions:
         }
 
     @cached_property
-    def demonstration(self) -> dict[str, dt.date]:
-        first: dict[str, dt.date] = {}
-        for city, day in CityDesignation.objects.filter(
-            kind=DesignationKind.DEMONSTRATION, revoked_on__isnull=True
-        ).values_list("division_id", "designated_on"):
-            first[city] = min(day, first.get(city, day))
-        return first
+    def demonstration(self) -> dict[str, list[tuple[dt.date, dt.date | None]]]:
+        """Each demonstration city's designations: (designated on, exited on or None)."""
+        spans: dict[str, list[tuple[dt.date, dt.date | None]]] = defaultdict(list)
+        for city, day, end in CityDesignation.objects.filter(
+            kind=DesignationKind.DEMONSTRATION
+        ).values_list("division_id", "designated_on", "revoked_on"):
+            spans[city].append((day, end))
+        return dict(spans)
+
+    def is_demonstration(self, city: str, month: dt.date) -> bool:
+        """Designated on or before the month's first day, and not exited by then."""
+        return any(
+            start <= month and (end is None or month < end)
+            for start, end in self.demonstration.get(city, ())
+        )
 
     def enterprise_values(self, enterprise: int, month: dt.date) -> dict[str, str]:
         e = self.enterprises[enterprise]
         city = e["division__city_code"]
-        designated = self.demonstration.get(city)
         return {
             "province": e["division__province_code"],
             "city": city,
             "district": e["division_id"],
             "nbs_region": self.nbs.get(e["division__province_code"], ""),
-            # A city counts as a demonstration city for periods on or after its designation.
-            "demonstration_city": "yes" if designated and designated <= month else "no",
+            # A city counts as a demonstration city for the months of its designation.
+            "demonstration_city": "yes" if self.is_demonstration(city, month) else "no",
             "ownership": e["ownership"],
             "month": f"{month:%Y-%m}",
         }

@@ -33,8 +33,8 @@ EXPRESSIONS = {
     "city": "d.city_code",
     "district": "e.division_id",
     "nbs_region": "COALESCE(n.region_id, '')",
-    # A city counts as a demonstration city for months on or after its designation.
-    "demonstration_city": "CASE WHEN dc.first_day <= f.month THEN 'yes' ELSE 'no' END",
+    # A city counts as a demonstration city for the months of its designation (joined).
+    "demonstration_city": "CASE WHEN dc.division_id IS NULL THEN 'no' ELSE 'yes' END",
     "ownership": "e.ownership",
     "category": "f.category_code",
     "category_l1": "f.category_l1",
@@ -95,7 +95,7 @@ def cells(
         f" JOIN {Enterprise._meta.db_table} e ON e.id = f.enterprise_id"
         f" JOIN {Division._meta.db_table} d ON d.code = e.division_id"
     )
-    more, params = reference_joins(used, "d.province_code", "d.city_code")
+    more, params = reference_joins(used, "d.province_code", "d.city_code", "f.month")
     joins += more
     membership = CountryGroupMembership._meta.db_table
     if "counterpart_group" in by:

@@ -262,8 +262,8 @@ def _expressions(grain: Grain) -> dict[str, str]:
         "city": "r.area" if grain.area == "city" else "d.city_code",
         "district": "r.area",
         "nbs_region": "COALESCE(n.region_id, '')",
-        # A city counts as a demonstration city for months on or after its designation.
-        "demonstration_city": "CASE WHEN dc.first_day <= r.month THEN 'yes' ELSE 'no' END",
+        # A city counts as a demonstration city for the months of its designation (joined).
+        "demonstration_city": "CASE WHEN dc.division_id IS NULL THEN 'no' ELSE 'yes' END",
         "category": "r.category",
         "category_l1": "r.category_l1",
         "counterpart_country": "r.counterpart",
@@ -273,11 +273,14 @@ def _expressions(grain: Grain) -> dict[str, str]:
 
 
 def reference_joins(
-    used: set[str], province: str | None, city: str | None
+    used: set[str], province: str | None, city: str | None, month: str
 ) -> tuple[str, list[Any]]:
     """The joins that map a province (SQL ``province``) to its NBS region (``n.region_id``) and
-    a city (``city``) to its first demonstration designation (``dc.first_day``), as far as the
-    dimensions ``used`` need them; shared by the rollups and the facts."""
+    a city (``city``) in a month (``month``) to the demonstration designation in force then
+    (``dc``: from the month after the designation day's month begins, to the month before the
+    exit), as far as the dimensions ``used`` need them; shared by the rollups and the facts.
+    A city has at most one designation in force at a time (a new one follows an exit), so the
+    join adds no row."""
     joins, params = "", cast(list[Any], [])
     if "nbs_region" in used:
         members = Region.members.through._meta.db_table
@@ -289,10 +292,9 @@ def reference_joins(
         params.append(RegionKind.NBS)
     if "demonstration_city" in used:
         joins += (
-            " LEFT JOIN (SELECT division_id, MIN(designated_on) AS first_day"  # noqa: S608
-            f" FROM {CityDesignation._meta.db_table}"
-            " WHERE kind = %s AND revoked_on IS NULL GROUP BY division_id) dc"
-            f" ON dc.division_id = {city}"
+            f" LEFT JOIN {CityDesignation._meta.db_table} dc"
+            f" ON dc.division_id = {city} AND dc.kind = %s AND dc.designated_on <= {month}"
+            f" AND (dc.revoked_on IS NULL OR {month} < dc.revoked_on)"
         )
         params.append(DesignationKind.DEMONSTRATION)
     return joins, params
@@ -320,7 +322,9 @@ def read(
     joins, params = "", cast(list[Any], [])
     if grain.area in ("city", "district"):
         joins += f" LEFT JOIN {Division._meta.db_table} d ON d.code = r.area"
-    more, more_params = reference_joins(used, expressions.get("province"), expressions.get("city"))
+    more, more_params = reference_joins(
+        used, expressions.get("province"), expressions.get("city"), "r.month"
+    )
     joins += more
     params += more_params
     conditions = ["r.grain = %s", "r.family = %s", "r.direction = %s"]

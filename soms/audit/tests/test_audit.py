@@ -240,6 +240,22 @@ def test_verification_finds_an_altered_event_and_the_trigger_comes_back():
 
 
 @pytest.mark.django_db
+def test_soms_audit_verify_names_the_first_broken_event():
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    events = _events(3)
+    out = StringIO()
+    call_command("audit", "verify", stdout=out)
+    assert "3 events verified" in out.getvalue()
+    with trigger_dropped():
+        _raw_set_after(events[1].sequence, {"cny_per_unit": "9.99"})
+        with pytest.raises(CommandError, match=f"broken at event {events[1].sequence}: content"):
+            call_command("audit", "verify", stdout=StringIO())
+
+
+@pytest.mark.django_db
 def test_verification_finds_a_rehashed_event_by_the_broken_link():
     events = _events(4)
     target = AuditEvent.objects.get(pk=events[1].pk)

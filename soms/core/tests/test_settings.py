@@ -100,3 +100,25 @@ def test_a_blank_value_counts_as_missing(name):
         name: "   ",
     }
     assert f"{name} is required" in refused(start(**values))
+
+
+def test_production_settings_pass_the_deployment_checks() -> None:
+    process = start(
+        SETUP + "; from django.core.management import call_command;"
+        " call_command('check', deploy=True, fail_level='WARNING')",
+        SECRET_KEY="k" * 20 + "-a-long-random-production-key-0123456789",
+        ALLOWED_HOSTS="soms.example.gov.cn",
+        DATABASE_URL=POSTGRES,
+    )
+    assert process.returncode == 0, process.stderr
+    assert "no issues" in process.stdout
+
+
+@pytest.mark.django_db
+def test_every_page_says_where_its_code_may_come_from(client) -> None:  # type: ignore[no-untyped-def]
+    response = client.get("/open-data/")
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert "unsafe-eval" not in policy and "'unsafe-inline'" not in policy.split("style-src")[0]
+    assert response["X-Frame-Options"] == "DENY"
+    assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE and settings.SESSION_COOKIE_AGE <= 8 * 3600

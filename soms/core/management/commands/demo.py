@@ -86,6 +86,13 @@ class Command(BaseCommand):
                 )
             if report.filings is not None:
                 self.stdout.write(f"Filings: {report.filings.summary()}.")
+            if report.releases:
+                self.stdout.write(f"Releases published: {report.releases} (see /open-data/).")
+            if report.targets or report.evaluated:
+                self.stdout.write(
+                    f"Policy targets: {report.targets}; cities in the evaluation round: "
+                    f"{report.evaluated} (see /policy/ and /evaluation/)."
+                )
             self.stdout.write(
                 f"Calibrated on the published figures: {cal.employees_per_enterprise:.0f} "
                 f"employees per enterprise ({cal.employees_year}), "
