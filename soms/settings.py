@@ -88,6 +88,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     # The data's path: reference -> registry -> filing -> review -> statistics -> dissemination.
     "soms.core",
     "soms.audit",
@@ -113,10 +115,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Which one-time-code device, if any, verified this session (request.user.otp_device).
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "soms.core.middleware.RequestContextMiddleware",
+    # After a password, a session that owes a one-time code sees only the pages that take it.
+    "soms.accounts.middleware.TwoFactorMiddleware",
     # Axes last: it needs the authenticated user and answers lock-outs itself.
     "axes.middleware.AxesMiddleware",
 ]
@@ -170,6 +176,22 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
+
+# Two-factor sign-in with a one-time code from an authenticator app (soms.accounts.two_factor).
+# "required": every official (all roles but the enterprise ones) sets it up and enters a code after
+# the password; "optional": anyone may set it up on their account page, and is then asked for a
+# code at each sign-in. Production requires it; development and the demo (no phone at hand) do not.
+SOMS_TWO_FACTOR = os.environ.get("SOMS_TWO_FACTOR", "").strip() or (
+    "required" if PRODUCTION else "optional"
+)
+if SOMS_TWO_FACTOR not in ("required", "optional"):
+    raise ImproperlyConfigured(
+        f"SOMS_TWO_FACTOR must be 'required' or 'optional', not {SOMS_TWO_FACTOR!r}. "
+        f"环境变量 SOMS_TWO_FACTOR 只能是 required 或 optional。"
+    )
+OTP_TOTP_ISSUER = "SOMS"
+# Wrong codes in a row make the next attempt wait 1, 2, 4, 8 … seconds (django-otp's throttling).
+OTP_TOTP_THROTTLE_FACTOR = 1
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

@@ -6,3 +6,8 @@ class AccountsConfig(AppConfig):
     name = "soms.accounts"
     label = "accounts"
     verbose_name = _("Accounts")
+
+    def ready(self) -> None:
+        from soms.accounts import middleware
+
+        middleware.connect()

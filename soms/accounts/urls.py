@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from soms.accounts import views
 from soms.accounts.forms import LoginForm
 
 app_name = "accounts"
@@ -22,4 +23,8 @@ urlpatterns = [
         ),
         name="password",
     ),
+    path("two-factor/", views.account, name="two_factor"),
+    path("two-factor/setup/", views.setup, name="two_factor_setup"),
+    path("two-factor/verify/", views.verify, name="two_factor_verify"),
+    path("two-factor/remove/", views.remove, name="two_factor_remove"),
 ]
