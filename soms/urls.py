@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 
@@ -22,5 +20,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("soms.dissemination.urls")),
     path("", include("soms.core.urls")),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# MEDIA_ROOT is never served by URL: it holds uploads, error reports and certificate scans, which
+# their own views hand out to those allowed to see them.

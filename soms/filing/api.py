@@ -16,10 +16,11 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from soms.accounts.models import User, acting_user
 from soms.core.errors import NotPermitted, ServiceError
+from soms.core.pagination import Pages
 from soms.filing import services
 from soms.filing.choices import RecordStatus
 from soms.filing.forms import parse_month
@@ -334,7 +335,7 @@ def key_of(kind: str, user: User, enterprise: Enterprise, data: dict[str, Any]) 
 
 
 @router.get("/{kind}/", response=list[RecordOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pages)
 def list_records(
     request: HttpRequest,
     kind: RecordKind,

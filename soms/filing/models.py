@@ -36,7 +36,9 @@ class RecordQuerySet(RestrictedQuerySet):
                 return None
             return Q(enterprise_id=user.enterprise_id)
         if action == "view":
-            return user.division_scope("enterprise__division")
+            # A draft is the enterprise's own work until it is submitted.
+            scope = user.division_scope("enterprise__division")
+            return None if scope is None else scope & ~Q(status=RecordStatus.DRAFT)
         if action == "review" and user.role == "district_reviewer":
             return Q(enterprise__division_id=user.division_id)
         return None

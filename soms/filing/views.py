@@ -311,6 +311,17 @@ def record_create(request: HttpRequest, kind: str) -> HttpResponse:
 @login_required
 def record_edit(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     row = get_row(request, kind, pk, "file")
+    if row.status not in EDITABLE:
+        # Submitted or approved: the record page says what can be done (withdraw, correct).
+        messages.error(
+            request,
+            _(
+                "Only a draft or a returned record can be edited; this one is “%(status)s”. "
+                "Start a correction to change an approved record."
+            )
+            % {"status": RecordStatus(row.status).label},
+        )
+        return redirect("filing:detail", kind=kind, pk=row.pk)
     form = FORMS[kind](
         request.POST or None,
         enterprise=row.enterprise,

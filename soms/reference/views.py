@@ -206,6 +206,8 @@ def country_group(request: HttpRequest, code: str) -> HttpResponse:
         ),
         code=code,
     )
+    if request.method == "POST" and not _is_editor(request):
+        raise Http404
     form = MembershipForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

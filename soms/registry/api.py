@@ -6,10 +6,11 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from soms.accounts.models import acting_user
 from soms.api import OptionalSession
+from soms.core.pagination import Pages
 from soms.registry import services
 from soms.registry.models import Enterprise
 
@@ -99,7 +100,7 @@ def _get(request: HttpRequest, uscc: str, action: str) -> Enterprise:
 
 
 @router.get("", response=list[EnterpriseOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pages)
 def list_enterprises(
     request: HttpRequest, status: str | None = None, division: str | None = None
 ) -> object:

@@ -23,6 +23,11 @@ urlpatterns = [
         name="certification_edit",
     ),
     path(
+        "enterprises/<str:uscc>/certifications/<int:pk>/scan/",
+        views.certification_scan,
+        name="certification_scan",
+    ),
+    path(
         "enterprises/<str:uscc>/certifications/<int:pk>/delete/",
         views.certification_delete,
         name="certification_delete",

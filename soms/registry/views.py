@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from soms.accounts.choices import MINISTRY_ROLES, REVIEWER_ROLES
 from soms.accounts.models import User, acting_user
 from soms.audit.models import AuditEvent
 from soms.core.errors import ServiceError
@@ -239,6 +241,8 @@ def decide_change(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
 
 @login_required
 def review_queue(request: HttpRequest) -> HttpResponse:
+    if getattr(request.user, "role", None) not in REVIEWER_ROLES | MINISTRY_ROLES:
+        raise Http404  # registrations are reviewed by departments
     reviewable = Enterprise.objects.restrict(request.user, "review")  # type: ignore[arg-type]
     return render(
         request,
@@ -303,6 +307,21 @@ def certification_form(request: HttpRequest, uscc: str, pk: int | None = None) -
         "registry/certification_form.html",
         {"form": form, "enterprise": enterprise, "certification": certification},
     )
+
+
+@login_required
+def certification_scan(request: HttpRequest, uscc: str, pk: int) -> FileResponse:
+    """A certificate's scan, to those who see the enterprise: scans are never served from
+    ``MEDIA_URL``, where anyone who guessed the path would read them."""
+    enterprise = _enterprise(request, uscc)
+    certification: Certification = get_object_or_404(enterprise.certifications, pk=pk)
+    if not certification.scan:
+        raise Http404
+    try:
+        handle = certification.scan.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    return FileResponse(handle, as_attachment=False, filename=Path(certification.scan.name).name)
 
 
 @login_required

@@ -11,10 +11,12 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from soms.accounts.choices import Role
 from soms.accounts.models import acting_user
-from soms.core.errors import ServiceError
+from soms.core.errors import NotPermitted, ServiceError
+from soms.core.pagination import Pages
 from soms.filing.api import CommentOut, RecordKind, RecordOut, get_row, month_param, rows
 from soms.filing.choices import RecordStatus
 from soms.filing.models import RECORD_MODELS, FiledRecord
@@ -63,7 +65,7 @@ class BulkOut(Schema):
 
 
 @router.get("/queue", response=list[RecordOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pages)
 def queue(
     request: HttpRequest,
     kind: RecordKind | None = None,
@@ -71,7 +73,10 @@ def queue(
     late: bool = False,
     warnings: bool = False,
 ) -> Any:
-    """Records and corrections awaiting the caller's review, oldest submission first."""
+    """Records and corrections awaiting the caller's review, oldest submission first. Records
+    are reviewed by district reviewers; anyone else is refused (403)."""
+    if acting_user(request).role != Role.DISTRICT_REVIEWER:
+        raise NotPermitted(_("Records are reviewed by the district reviewer."), code="forbidden")
     found: list[FiledRecord] = []
     period = month_param(month) if month else None
     names: list[str] = [kind] if kind else list(RECORD_MODELS)

@@ -421,7 +421,9 @@ def test_lists_filter_by_month_and_status(world: World) -> None:
     month = world.filer.get("/filing/contract/", month=f"{world.month:%Y-%m}").json()
     assert {r["id"] for r in month["items"]} == {first["id"], second["id"]}
     assert world.filer.get("/filing/contract/", month="2001-01").json()["count"] == 0
-    assert world.district.get("/filing/contract/").json()["count"] == 2
+    # The district sees what was submitted to it; the draft is the enterprise's own.
+    district = world.district.get("/filing/contract/").json()
+    assert [r["id"] for r in district["items"]] == [second["id"]]
     assert world.district.get("/review/queue", kind="workforce").json()["count"] == 0
     assert world.district.get("/review/queue", kind="contract").json()["count"] == 1
 
@@ -429,6 +431,9 @@ def test_lists_filter_by_month_and_status(world: World) -> None:
 def test_the_comment_thread(world: World) -> None:
     created = world.filer.post("/filing/contract/", contract_body(world.today)).json()
     url = f"/review/contract/{created['id']}/comments"
+    # A draft is the enterprise's own: the district finds nothing to comment on until submitted.
+    assert world.district.post(url, {"text": "请补充附件"}).status_code == 404
+    world.filer.post(f"/filing/contract/{created['id']}/submit", {})
     response = world.district.post(url, {"text": "请补充附件"})
     assert response.status_code == 201 and response.json()["text"] == "请补充附件"
     assert world.filer.post(url, {"text": "已补充"}).status_code == 201

@@ -152,15 +152,19 @@ def test_each_page_renders_for_its_users_and_answers_404_to_others(world: World)
         )
         page(other, "/filing/review/", 404)
 
-    # The district sees and reviews; it does not file.
+    # The district sees what is submitted and reviews it; it does not file, and a draft is the
+    # enterprise's own.
     district = logged_in(world.district)
-    assert "C-1" in page(district, detail(contract))
+    page(district, detail(contract), 404)
+    assert "C-2" in page(district, detail(submitted))
+    assert "C-1" not in page(district, "/filing/contract/")
     page(district, f"/filing/contract/{contract.pk}/edit/", 404)
     page(district, "/filing/contract/new/", 404)
     assert "C-2" in page(district, "/filing/review/")
     # The city sees its districts' records but reviews none.
     city = logged_in(world.city)
-    page(city, detail(contract))
+    page(city, detail(contract), 404)
+    page(city, detail(submitted))
     page(city, "/filing/review/", 404)
     assert city.post(f"/filing/review/contract/{submitted.pk}/approve/").status_code == 404
     # Another district sees nothing of Gusu.

@@ -345,6 +345,17 @@ def test_a_certification_with_its_scan_is_added_on_the_page(tmp_path):
     assert certification.scan.name.startswith(f"certificates/{enterprise.uscc}/")
     event = AuditEvent.objects.get(action="registry.certification.added")
     assert event.after["scan"] == certification.scan.name
+    # The scan is read through the enterprise's page, by those who see the enterprise only.
+    scan_url = f"{url}certifications/{certification.pk}/scan/"
+    assert scan_url in logged_in(admin).get(url).content.decode()
+    response = logged_in(make_user(Role.DISTRICT_REVIEWER, division="310115")).get(scan_url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == b"%PDF-1.4 scan"  # type: ignore[attr-defined]
+    elsewhere = make_user(Role.DISTRICT_REVIEWER, division="320508")
+    assert logged_in(elsewhere).get(scan_url).status_code == 404
+    other = make_user(Role.ENTERPRISE_ADMIN, enterprise=make_enterprise("310115"))
+    assert logged_in(other).get(scan_url).status_code == 404
+    assert Client().get(f"/media/{certification.scan.name}").status_code == 404
 
 
 def test_an_iso_certificate_with_a_level_is_kept_without_one_and_cmmi_without_one_refused():
