@@ -84,6 +84,8 @@ SCALE ?= 1
 ## (benchmarks/imports.py); a million rows take about 5 minutes: `make bench IMPORT_ROWS=20000`
 ## for a quick run. Results: benchmarks/results/imports-<rows>.json.
 IMPORT_ROWS ?= 1000000
+## The malformed-file corpus and a 100 MB file of refused rows, each refused by `soms import` in
+## a process of its own: the error and the peak memory (benchmarks/results/malformed.json).
 ## The filing deadline under load (benchmarks/deadline.py): gunicorn in production settings on
 ## PostgreSQL, locust in its own process; `make bench LOAD_USERS=50` for a quick run.
 LOAD_USERS ?= 200
@@ -92,6 +94,7 @@ bench: install
 	DATABASE_URL=sqlite:///$(CURDIR)/var/bench.sqlite3 $(PY) -m pytest benchmarks -q -p no:xdist --no-cov -o testpaths=benchmarks
 	$(PY) benchmarks/national.py --scale $(SCALE)
 	$(PY) benchmarks/imports.py --rows $(IMPORT_ROWS)
+	$(PY) benchmarks/malformed.py
 	$(PY) benchmarks/deadline.py --users $(LOAD_USERS) --seconds $(LOAD_SECONDS)
 
 ## Refresh the Chinese catalogue after changing user-facing strings, then translate.

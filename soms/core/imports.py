@@ -43,14 +43,27 @@ def register(kind: str):  # type: ignore[no-untyped-def]
     return wrap
 
 
+# The row errors an import keeps, in file order: a file whose every row is wrong (a hundred
+# megabytes of them) is refused with its first errors listed and the others counted, in bounded
+# memory.
+ERRORS_KEPT = 10_000
+
+
 @dataclass
 class ImportResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
     rows: int = 0
-    errors: list[RowError] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)  # the first ERRORS_KEPT
+    error_count: int = 0  # all of them
     written: bool = False
+
+    def add_errors(self, errors: list[RowError]) -> None:
+        self.error_count += len(errors)
+        room = ERRORS_KEPT - len(self.errors)
+        if room > 0:
+            self.errors.extend(errors[:room])
 
 
 class Importer(ABC):
@@ -102,19 +115,19 @@ class ParsedImporter(Importer):
         path = Path(path)
         self.check_actor(actor)
         parsed: list[Any] = []
-        errors: list[RowError] = []
-        rows = 0
+        refused = ImportResult()
         for row in read_rows(path, self.columns):
-            rows += 1
+            refused.rows += 1
             value = self.parse(row)
             if row.errors:
-                errors.extend(row.errors)
+                refused.add_errors(row.errors)
             else:
                 parsed.append(value)
             if progress is not None:
-                progress(rows)
-        if dry_run or (errors and not partial):
-            return ImportResult(rows=rows, errors=errors)
+                progress(refused.rows)
+        if dry_run or (refused.errors and not partial):
+            return refused
         result = self.write(parsed, actor, path)
-        result.rows, result.errors, result.written = rows, errors, True
+        result.rows, result.written = refused.rows, True
+        result.errors, result.error_count = refused.errors, refused.error_count
         return result

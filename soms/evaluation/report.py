@@ -10,8 +10,11 @@ exact figures from enterprises' records, not disclosure-controlled aggregates.
 
 from __future__ import annotations
 
+import hashlib
 import io
+import os
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -201,11 +204,23 @@ def report_context(results: Results, *, with_values: bool) -> dict[str, Any]:
 
 
 def report_pdf(results: Results) -> bytes:
-    """The printed report: the ranking and every city's profile (scores, not values)."""
+    """The printed report: the ranking and every city's profile (scores, not values).
+
+    Kept under MEDIA_ROOT by the digest of its HTML: the same page prints to the same PDF, so a
+    published round's report is drawn once however often it is downloaded, and any change of a
+    score, a name or a language gives a new one."""
     from weasyprint import HTML
 
     html = render_to_string(
         "evaluation/report_print.html", report_context(results, with_values=False)
     )
+    digest = hashlib.sha256(html.encode()).hexdigest()
+    path = Path(settings.MEDIA_ROOT) / "evaluation" / f"report-{digest}.pdf"
+    if path.exists():
+        return path.read_bytes()
     pdf: bytes = HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f"{path.name}.{os.getpid()}.part")
+    partial.write_bytes(pdf)
+    partial.replace(path)
     return pdf

@@ -190,7 +190,7 @@ class RowImporter(Importer):
                             setattr(result, outcome, getattr(result, outcome) + 1)
                         except ServiceError as error:
                             row.errors.append(self._row_error(row, error))
-                    result.errors.extend(row.errors)
+                    result.add_errors(row.errors)
                     if progress is not None:
                         progress(result.rows)
                 self._flush(actor)

@@ -198,7 +198,7 @@ def _finish(job: ImportJob, result: ImportResult, path: Path) -> None:
         "created": result.created,
         "updated": result.updated,
         "unchanged": result.unchanged,
-        "errors": len(result.errors),
+        "errors": result.error_count,
         "written": result.written,
     }
     job.rows_total = max(job.rows_total, result.rows)

@@ -103,3 +103,12 @@ def test_the_pdf_reads_back_with_every_city_and_its_score(world: World, tmp_path
     assert "CJK" in fonts
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     shutil.copy(pdf, ARTEFACTS / "evaluation-report.pdf")
+    # Drawn once: the same report is read back from MEDIA_ROOT, byte for byte.
+    kept = list((Path(settings.MEDIA_ROOT) / "evaluation").glob("report-*.pdf"))
+    assert len(kept) == 1 and kept[0].read_bytes() == response.content
+    again = Client().get(f"/evaluation/rounds/{world.round.pk}/report.pdf")
+    assert again.content == response.content
+    # In English the page differs, and so does its PDF.
+    english = Client(headers={"accept-language": "en"})
+    assert english.get(f"/evaluation/rounds/{world.round.pk}/report.pdf").status_code == 200
+    assert len(list((Path(settings.MEDIA_ROOT) / "evaluation").glob("report-*.pdf"))) == 2

@@ -183,3 +183,23 @@ def test_submitted_records_carry_the_events_the_services_write(
         assert submitted.after == snapshot(execution)
         assert submitted.actor_id == filer.pk
     assert verify_chain().ok
+
+
+def test_a_file_of_bad_rows_keeps_its_first_errors_and_counts_the_rest(
+    tmp_path: Path, firm: Enterprise, filer: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Memory stays bounded however many rows are wrong: the first errors are listed (10,000 in
+    production, 5 here), all are counted, and nothing is written."""
+    from soms.core import imports
+
+    monkeypatch.setattr(imports, "ERRORS_KEPT", 5)
+    path = tmp_path / "bad.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        out = csv.writer(handle)
+        out.writerow(HEADER)
+        for n in range(12):
+            out.writerow([firm.uscc, "NO-SUCH-CONTRACT", f"E-{n}", "2026-10-05", "USD", "100"])
+    result = ExecutionImporter().run(path, actor=filer)
+    assert result.error_count == 12
+    assert [e.row for e in result.errors] == [2, 3, 4, 5, 6]
+    assert not result.written and not Execution.objects.exists()

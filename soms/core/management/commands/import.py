@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext_lazy as _
 
 from soms.accounts.models import User
 from soms.core.context import acting_from
-from soms.core.errors import ServiceError
+from soms.core.errors import ServiceError, bilingual
 from soms.core.imports import IMPORTERS, load_importers
 from soms.core.tabular import FileError
 
@@ -73,12 +74,17 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         for row_error in result.errors:
             self.stderr.write(str(row_error))
+        if result.error_count > len(result.errors):
+            more = result.error_count - len(result.errors)
+            self.stderr.write(
+                bilingual(_("… and %(count)s more errors, not listed."), {"count": f"{more:,}"})
+            )
         summary = (
             f"{result.rows} rows: {result.created} created, {result.updated} updated, "
-            f"{result.unchanged} unchanged, {len(result.errors)} errors"
+            f"{result.unchanged} unchanged, {result.error_count} errors"
         )
         if not result.written:
             summary += " — nothing written" + (" (dry run)" if options["dry_run"] else "")
         self.stdout.write(summary)
         if result.errors and not options["partial"]:
-            raise CommandError("The file has errors; nothing was written.")
+            raise CommandError(bilingual(_("The file has errors; nothing was written.")))
