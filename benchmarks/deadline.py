@@ -36,6 +36,7 @@ SERVER = "postgres://postgres@127.0.0.1:5432"
 PORT = 8765
 PASSWORD = "load-" + secrets.token_hex(8)
 DISTRICTS = ["310101", "310115", "320402", "320508", "420106", "429004", "500101", "510104"]
+TOTP_KEYS: dict[str, str] = {}  # reviewer: the hex key of the authenticator set up for them
 WORKERS, THREADS = 3, 8  # 2 cores: (2 × cores − 1) workers, threads for the waits on the DB
 os.environ["DATABASE_URL"] = f"{SERVER}/{DATABASE}"
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "soms.settings")
@@ -93,19 +94,25 @@ def prepare(users: int) -> None:
             decided_at=timezone.now(),
             decided_by=user,
         )
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
     for code in DISTRICTS:
-        User.objects.create(
+        reviewer = User.objects.create(
             username=f"load-reviewer-{code}",
             password=password,
             role=Role.DISTRICT_REVIEWER,
             division_id=code,
         )
+        # Production requires two-factor sign-in of officials: each reviewer's phone is the
+        # key locust computes the codes with (TOTP_KEYS).
+        device = TOTPDevice.objects.create(user=reviewer, name="load", confirmed=True)
+        TOTP_KEYS[reviewer.username] = device.key
 
 
 def start_server() -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
-        "SOMS_ENV": "production",
+        "SOMS_ENV": "production",  # two-factor sign-in required of officials
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "127.0.0.1",
         "SOMS_HTTPS": "0",
@@ -160,6 +167,7 @@ def run_locust(users: int, seconds: int, folder: Path) -> Path:
         "SOMS_LOAD_FIRMS": str(users),
         "SOMS_LOAD_DISTRICTS": json.dumps(DISTRICTS),
         "SOMS_LOAD_ACK": str(ack),
+        "SOMS_LOAD_TOTP": json.dumps(TOTP_KEYS),
     }
     total = users + len(DISTRICTS)
     subprocess.run(  # noqa: S603

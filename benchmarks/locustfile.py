@@ -2,7 +2,8 @@
 
 Enterprise users sign in through the login page, then file executions of their month through
 the API and submit each one; now and then they open the home page (the "trivial" request, the
-cost a submission is compared with). District reviewers sign in and approve what waits in their
+cost a submission is compared with). District reviewers sign in with their password and the code
+of their authenticator (production requires it of officials) and approve what waits in their
 queue. A submission counts as acknowledged when the server answered it 200; the numbers are
 written to ``SOMS_LOAD_ACK`` when the run ends, to be compared with what the database holds.
 """
@@ -15,13 +16,16 @@ import json
 import os
 import random
 import threading
+import time
 from typing import Any
 
+from django_otp.oath import totp
 from locust import HttpUser, between, events, task
 
 PASSWORD = os.environ.get("SOMS_LOAD_PASSWORD", "")
 FIRMS = int(os.environ.get("SOMS_LOAD_FIRMS", "200"))
 DISTRICTS = json.loads(os.environ.get("SOMS_LOAD_DISTRICTS", "[]"))
+TOTP_KEYS: dict[str, str] = json.loads(os.environ.get("SOMS_LOAD_TOTP", "{}"))
 TODAY = dt.date.today()
 _firms = itertools.count()
 _reviewers = itertools.count()
@@ -96,6 +100,30 @@ class Enterprise(HttpUser):
         self.client.get("/", name="trivial")
 
 
+def _second_factor(user: HttpUser, username: str) -> None:
+    """The code of the reviewer's authenticator. A code is taken once: a second locust user of
+    the same reviewer within the same 30 seconds waits for the next code, as a person would."""
+    key = bytes.fromhex(TOTP_KEYS[username])
+    for _attempt in range(4):
+        user.client.get("/accounts/two-factor/verify/", name="two-factor page")
+        with user.client.post(
+            "/accounts/two-factor/verify/",
+            data={
+                "token": f"{totp(key):06d}",
+                "csrfmiddlewaretoken": user.client.cookies.get("csrftoken", ""),
+            },
+            headers={"Referer": f"{user.host}/accounts/two-factor/verify/"},
+            name="two-factor code",
+            allow_redirects=False,
+            catch_response=True,
+        ) as response:
+            if response.status_code == 302:
+                return
+            response.success()  # the code of this window was used: the next one
+        time.sleep(30 - time.time() % 30 + 1)
+    raise RuntimeError(f"no code of {username} was accepted")
+
+
 class Reviewer(HttpUser):
     weight = 1
     wait_time = between(1, 2)
@@ -103,6 +131,7 @@ class Reviewer(HttpUser):
     def on_start(self) -> None:
         code = DISTRICTS[next(_reviewers) % len(DISTRICTS)]
         _login(self, f"load-reviewer-{code}")
+        _second_factor(self, f"load-reviewer-{code}")
 
     @task
     def approve(self) -> None:

@@ -49,6 +49,9 @@ from soms.audit.models import AuditEvent
 from soms.core.tests.authorization import ACTORS, ENTERPRISES, EVERY, Actor
 from soms.core.tests.authorization_world import World, build
 
+# Run on PostgreSQL, production's database, when both are tested (see the Makefile).
+pytestmark = pytest.mark.production
+
 # --- who ------------------------------------------------------------------------------------------
 
 ENTERPRISE_ROLES = {"enterprise_admin", "enterprise_filer"}
@@ -271,17 +274,21 @@ MATRIX: dict[str, Entry] = {
         refusal=(302, 403, 404),
         note="a record that is no longer a draft: back to its page, with the reason",
     ),
-    "filing:submit": Entry(cases="record", method=POST, let_in=own, seen=sees),
-    "filing:withdraw": Entry(cases="record", method=POST, let_in=own, seen=sees),
-    "filing:discard": Entry(cases="record", method=POST, let_in=own, seen=sees),
-    "filing:correction": Entry(cases="record", method=POST, let_in=own, seen=sees),
-    "filing:comment": Entry(cases="record", method=POST, let_in=sees),
+    "filing:submit": Entry(cases="contract_record", method=POST, let_in=own, seen=sees),
+    "filing:withdraw": Entry(cases="contract_record", method=POST, let_in=own, seen=sees),
+    "filing:discard": Entry(cases="contract_record", method=POST, let_in=own, seen=sees),
+    "filing:correction": Entry(cases="contract_record", method=POST, let_in=own, seen=sees),
+    "filing:comment": Entry(cases="contract_record", method=POST, let_in=sees),
     "filing:review_queue": Entry(
         let_in=roles("district_reviewer"), note="records are approved by the district alone"
     ),
     "filing:review_bulk": Entry(method=POST, let_in=roles("district_reviewer")),
-    "filing:review_approve": Entry(cases="record", method=POST, let_in=district_of, seen=sees),
-    "filing:review_return": Entry(cases="record", method=POST, let_in=district_of, seen=sees),
+    "filing:review_approve": Entry(
+        cases="contract_record", method=POST, let_in=district_of, seen=sees
+    ),
+    "filing:review_return": Entry(
+        cases="contract_record", method=POST, let_in=district_of, seen=sees
+    ),
     # Review: sign-off, completeness, extensions, the inbox.
     "review:signoff": Entry(
         cases="unit",
@@ -479,19 +486,19 @@ MATRIX: dict[str, Entry] = {
         anonymous="401",
     ),
     "api:update_record": Entry(
-        cases="api_record", method="PUT", let_in=own, seen=sees, anonymous="401"
+        cases="api_contract_record", method="PUT", let_in=own, seen=sees, anonymous="401"
     ),
     "api:discard_record": Entry(
-        cases="api_record", method="DELETE", let_in=own, seen=sees, anonymous="401"
+        cases="api_contract_record", method="DELETE", let_in=own, seen=sees, anonymous="401"
     ),
     "api:submit_record": Entry(
-        cases="api_record", method=POST, let_in=own, seen=sees, anonymous="401"
+        cases="api_contract_record", method=POST, let_in=own, seen=sees, anonymous="401"
     ),
     "api:withdraw_record": Entry(
-        cases="api_record", method=POST, let_in=own, seen=sees, anonymous="401"
+        cases="api_contract_record", method=POST, let_in=own, seen=sees, anonymous="401"
     ),
     "api:start_correction": Entry(
-        cases="api_record", method=POST, let_in=own, seen=sees, anonymous="401"
+        cases="api_contract_record", method=POST, let_in=own, seen=sees, anonymous="401"
     ),
     "api:queue": Entry(let_in=roles("district_reviewer"), anonymous="401"),
     "api:decide_many": Entry(
@@ -505,7 +512,7 @@ MATRIX: dict[str, Entry] = {
         note="each record decided on its own: one the caller may not review is refused in the body",
     ),
     "api:approve#review": Entry(
-        cases="api_record",
+        cases="api_contract_record",
         method=POST,
         let_in=district_of,
         seen=sees,
@@ -513,14 +520,16 @@ MATRIX: dict[str, Entry] = {
         route="review/",
     ),
     "api:return_record": Entry(
-        cases="api_record", method=POST, let_in=district_of, seen=sees, anonymous="401"
+        cases="api_contract_record", method=POST, let_in=district_of, seen=sees, anonymous="401"
     ),
     "api:list_comments": Entry(
         cases="api_record",
         let_in=both(sees, either(own, variant("submitted", "approved"))),
         anonymous="401",
     ),
-    "api:add_comment": Entry(cases="api_record", method=POST, let_in=sees, anonymous="401"),
+    "api:add_comment": Entry(
+        cases="api_contract_record", method=POST, let_in=sees, anonymous="401"
+    ),
     "api:stats": Entry(
         let_in=anyone,
         anonymous="public",
@@ -692,6 +701,18 @@ def api_record(world: World) -> list[Case]:
         )
         for c in record(world)
     ]
+
+
+@cases
+def contract_record(world: World) -> list[Case]:
+    """The contracts of ``record``, in every state: the actions take any kind by the same path,
+    so their refusals are tried on contracts (every kind is read by ``filing:detail``)."""
+    return [c for c in record(world) if c.kwargs["kind"] == "contract"]
+
+
+@cases
+def api_contract_record(world: World) -> list[Case]:
+    return [c for c in api_record(world) if c.kwargs["kind"] == "contract"]
 
 
 FILED = ("contract", "execution", "workforce")  # the kinds every firm of the world has filed

@@ -28,6 +28,9 @@ from soms.core.tabular import (
 from soms.registry.validators import clean_uscc
 from soms.statistics.engine import parse_month as parse_query_month
 
+# Parsers touch no database: run once when both are tested (see the Makefile).
+pytestmark = pytest.mark.embedded
+
 CASES = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 anything = st.one_of(
     st.text(max_size=40),
