@@ -37,6 +37,7 @@ PORT = 8765
 PASSWORD = "load-" + secrets.token_hex(8)
 DISTRICTS = ["310101", "310115", "320402", "320508", "420106", "429004", "500101", "510104"]
 TOTP_KEYS: dict[str, str] = {}  # reviewer: the hex key of the authenticator set up for them
+RAMP = 40  # seconds over which the users sign in
 WORKERS, THREADS = 3, 8  # 2 cores: (2 × cores − 1) workers, threads for the waits on the DB
 os.environ["DATABASE_URL"] = f"{SERVER}/{DATABASE}"
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "soms.settings")
@@ -143,6 +144,10 @@ def start_server() -> subprocess.Popen[bytes]:
             "gthread",
             "--timeout",
             "60",
+            # Longer than a user's pause: an idle connection closed by the server just as the
+            # client reuses it is reset (nginx in front of gunicorn has its own keep-alive).
+            "--keep-alive",
+            "30",
             "--log-level",
             "warning",
         ],
@@ -180,10 +185,12 @@ def run_locust(users: int, seconds: int, folder: Path) -> Path:
             "--headless",
             "--users",
             str(total),
+            # Sign-ins arrive over the first RAMP seconds, as on a deadline morning, not at once:
+            # each one is a PBKDF2 hash of a million rounds.
             "--spawn-rate",
-            "20",
+            f"{total / RAMP:.2f}",
             "--run-time",
-            f"{seconds}s",
+            f"{seconds + RAMP}s",
             "--host",
             f"http://127.0.0.1:{PORT}",
             "--csv",

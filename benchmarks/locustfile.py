@@ -58,8 +58,10 @@ def _post(user: HttpUser, path: str, body: dict[str, Any], name: str) -> Any:
 
 
 class Enterprise(HttpUser):
+    """A filer at a person's pace on the deadline day: a record every 5 to 15 seconds."""
+
     weight = 20
-    wait_time = between(1, 3)
+    wait_time = between(5, 15)
 
     def on_start(self) -> None:
         self.number = next(_firms) % FIRMS
@@ -125,7 +127,9 @@ def _second_factor(user: HttpUser, username: str) -> None:
 
 
 class Reviewer(HttpUser):
-    weight = 1
+    """One per district: each approves its own queue (two would race for the same records)."""
+
+    fixed_count = len(DISTRICTS)
     wait_time = between(1, 2)
 
     def on_start(self) -> None:
