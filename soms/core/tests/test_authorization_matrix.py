@@ -25,6 +25,7 @@ enterprise the actor does see, and the API's counts must equal what the actor se
 from __future__ import annotations
 
 import dataclasses
+import functools
 import io
 import json
 import re
@@ -831,7 +832,9 @@ class Route:
     route: str  # the pattern, prefixes joined
 
 
-def routes() -> list[Route]:
+@functools.cache
+def routes() -> tuple[Route, ...]:
+    """The URL configuration, walked once."""
     found: list[Route] = []
 
     def walk(patterns: list[Any], prefix: str, namespace: str | None) -> None:
@@ -847,7 +850,7 @@ def routes() -> list[Route]:
                 found.append(Route(name, prefix + str(pattern.pattern)))
 
     walk(get_resolver().url_patterns, "", None)
-    return found
+    return tuple(found)
 
 
 def route_of(key: str) -> Route:
@@ -872,7 +875,7 @@ def url_for(route: Route, case: Case, world: World) -> str:
 
 def test_every_url_is_declared() -> None:
     """A URL added without a line in MATRIX fails here; so does a line for a URL gone."""
-    declared = {(route_of(key).name, route_of(key).route) for key in MATRIX}
+    declared = {(r.name, r.route) for r in map(route_of, MATRIX)}
     present = {(r.name, r.route) for r in routes()}
     assert present - declared == set(), "URLs with no line in the authorization matrix"
     assert declared - present == set()
